@@ -1,0 +1,319 @@
+# Copyright 2026 The open-r1 reproduction authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""Every option of the project, declared once, each with a help string.
+
+The classes extend trl's so a recipe can set any trl/transformers option next to open-r1's own. Validation that
+needs no model (dataset mixtures, reward names, precision on a CPU-only machine) runs in `__post_init__`, so a bad
+recipe fails while parsing, before anything heavy is loaded.
+"""
+
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import trl
+from transformers.utils import is_torch_bf16_gpu_available, is_torch_xla_available
+
+
+logger = logging.getLogger(__name__)
+
+_MIXTURE_EXAMPLE = """\
+dataset_mixture:
+  datasets:
+    - id: open-r1/Mixture-of-Thoughts    # hub id, or a local .jsonl/.json/.parquet/.csv file or folder
+      config: math
+      split: train
+      columns: [messages]
+      weight: 0.5                        # fraction of this dataset's rows to keep, in (0, 1]
+  seed: 42
+  test_split_size: 0.1"""
+
+
+@dataclass
+class DatasetConfig:
+    """One dataset of a mixture."""
+
+    id: str
+    config: str | None = None
+    split: str = "train"
+    columns: list[str] | None = None
+    weight: float = 1.0
+
+
+@dataclass
+class DatasetMixtureConfig:
+    """A weighted mixture of datasets, shuffled with `seed`, optionally split into train/test."""
+
+    datasets: list[DatasetConfig]
+    seed: int = 0
+    test_split_size: float | None = None
+
+
+def _mixture_error(problem: str) -> ValueError:
+    return ValueError(f"Invalid `dataset_mixture`: {problem}. Expected a mapping like:\n{_MIXTURE_EXAMPLE}")
+
+
+def parse_dataset_mixture(raw: dict[str, Any] | str) -> DatasetMixtureConfig:
+    """Validates a mixture written in a recipe (or as JSON on the command line) and builds its config."""
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError as error:
+            raise _mixture_error(f"the value is not valid JSON ({error})") from error
+    if not isinstance(raw, dict) or "datasets" not in raw:
+        raise _mixture_error("it needs a `datasets` key")
+    unknown = set(raw) - {"datasets", "seed", "test_split_size"}
+    if unknown:
+        raise _mixture_error(f"unknown keys {sorted(unknown)}")
+    entries = raw["datasets"]
+    if not isinstance(entries, list) or not entries:
+        raise _mixture_error("`datasets` must be a non-empty list of datasets")
+
+    datasets = []
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not entry.get("id"):
+            raise _mixture_error(f"dataset #{index} has no `id` (a hub id or a local path)")
+        unknown = set(entry) - {"id", "config", "split", "columns", "weight"}
+        if unknown:
+            raise _mixture_error(f"dataset #{index} ({entry['id']}) has unknown keys {sorted(unknown)}")
+        weight = entry.get("weight", 1.0)
+        if not isinstance(weight, (int, float)) or isinstance(weight, bool) or not 0 < weight <= 1:
+            raise _mixture_error(
+                f"dataset #{index} ({entry['id']}) has weight {weight!r}; a weight is the fraction of the dataset's "
+                "rows to keep and must lie in (0, 1]"
+            )
+        columns = entry.get("columns")
+        if columns is not None and (not isinstance(columns, list) or not all(isinstance(c, str) for c in columns)):
+            raise _mixture_error(f"dataset #{index} ({entry['id']}) has columns {columns!r}; expected a list of names")
+        datasets.append(
+            DatasetConfig(
+                id=entry["id"],
+                config=entry.get("config"),
+                split=entry.get("split", "train"),
+                columns=columns,
+                weight=float(weight),
+            )
+        )
+
+    # Concatenating datasets needs identical columns; catch a mismatch here rather than after minutes of loading.
+    column_sets = {tuple(sorted(d.columns)) for d in datasets if d.columns is not None}
+    if len(column_sets) > 1:
+        listing = ", ".join(f"{d.id}: {d.columns}" for d in datasets)
+        raise _mixture_error(f"all datasets must select the same columns to be concatenated, got {listing}")
+
+    test_split_size = raw.get("test_split_size")
+    if test_split_size is not None and not (
+        0 < test_split_size < 1 or (isinstance(test_split_size, int) and test_split_size >= 1)
+    ):
+        raise _mixture_error(
+            f"test_split_size is {test_split_size!r}; use a fraction in (0, 1) or a number of rows >= 1"
+        )
+    return DatasetMixtureConfig(datasets=datasets, seed=int(raw.get("seed", 0)), test_split_size=test_split_size)
+
+
+@dataclass
+class ScriptArguments(trl.ScriptArguments):
+    """Dataset options shared by every entry point: one dataset (`dataset_name`) or a weighted mixture."""
+
+    dataset_name: str | None = field(
+        default=None,
+        metadata={"help": "Hub id, or local file/folder (json, jsonl, parquet, csv), of the training dataset."},
+    )
+    dataset_mixture: dict[str, Any] | str | None = field(
+        default=None,
+        metadata={
+            "help": "A mixture of datasets: {'datasets': [{'id', 'config', 'split', 'columns', 'weight'}], 'seed', "
+            "'test_split_size'}. `weight` is the fraction of each dataset's rows to keep. Overrides dataset_name."
+        },
+    )
+
+    def __post_init__(self):
+        if self.dataset_name is None and self.dataset_mixture is None:
+            raise ValueError(
+                "No training data: set `dataset_name` (a hub id or a local file/folder) or `dataset_mixture` in the "
+                "recipe or on the command line."
+            )
+        if self.dataset_mixture is not None:
+            self.dataset_mixture = parse_dataset_mixture(self.dataset_mixture)
+
+
+REWARD_NAMES_HELP = (
+    "Reward functions, by registry name: accuracy, format, reasoning_steps, cosine, repetition_penalty, length, "
+    "code, binary_code, ioi_code, cf_code, code_format, tag_count, soft_overlong_punishment."
+)
+
+
+@dataclass
+class GRPOScriptArguments(ScriptArguments):
+    """Dataset and reward options of GRPO (open-r1's names and defaults)."""
+
+    reward_funcs: list[str] = field(
+        default_factory=lambda: ["accuracy", "format", "tag_count"], metadata={"help": REWARD_NAMES_HELP}
+    )
+    cosine_min_value_wrong: float = field(default=0.0, metadata={"help": "Cosine reward: wrong answers, longest."})
+    cosine_max_value_wrong: float = field(default=-0.5, metadata={"help": "Cosine reward: wrong answers, shortest."})
+    cosine_min_value_correct: float = field(default=0.5, metadata={"help": "Cosine reward: right answers, longest."})
+    cosine_max_value_correct: float = field(default=1.0, metadata={"help": "Cosine reward: right answers, shortest."})
+    cosine_max_len: int = field(default=1000, metadata={"help": "Cosine reward: length (chars) of the full scale."})
+    repetition_n_grams: int = field(default=3, metadata={"help": "Repetition penalty: n-gram size."})
+    repetition_max_penalty: float = field(
+        default=-1.0, metadata={"help": "Repetition penalty: penalty when every n-gram repeats (<= 0)."}
+    )
+    repetition_language: Literal["en", "zh"] = field(
+        default="en", metadata={"help": "Repetition penalty: 'en' splits on spaces, 'zh' segments with jieba."}
+    )
+    format_think_prefilled: bool = field(
+        default=False,
+        metadata={
+            "help": "Format rewards: the chat template already opens `<think>` in the prompt (DeepSeek-R1-Distill "
+            "templates), so completions start inside the reasoning block."
+        },
+    )
+    code_language: str = field(
+        default="python",
+        metadata={
+            "help": "Language of the code rewards.",
+            "choices": ["python", "javascript", "r", "java", "bash", "cpp"],
+        },
+    )
+    code_eval_test_batch_size: int = field(
+        default=1,
+        metadata={"help": "IOI: test cases run in parallel per batch; later batches are skipped once one fails."},
+    )
+    code_eval_scoring_mode: Literal["pass_fail", "partial", "weighted_sum"] = field(
+        default="weighted_sum", metadata={"help": "Codeforces scoring: pass_fail, partial or weighted_sum."}
+    )
+    parallel_code_exec_per_proc: int = field(
+        default=2, metadata={"help": "Code rewards: programs executed in parallel by each training process."}
+    )
+    dataset_prompt_column: str = field(
+        default="prompt", metadata={"help": "Column holding the prompt (the user turn) of each training row."}
+    )
+    max_prompt_tokens: int | None = field(
+        default=None,
+        metadata={
+            "help": "Drop training rows whose chat-formatted prompt is longer than this many tokens. Replaces trl "
+            "0.18's max_prompt_length (trl 1.x removed it); a cut-off problem is a wrong problem, so rows are "
+            "dropped, not truncated."
+        },
+    )
+    e2b_router_url: str | None = field(
+        default=None, metadata={"help": "URL of an E2B router (scripts/e2b_router.py)."}
+    )
+    morph_router_url: str | None = field(
+        default=None, metadata={"help": "URL of a MorphCloud router (scripts/morph_router.py)."}
+    )
+    code_provider: Literal["e2b", "local", "morph"] = field(
+        default="e2b", metadata={"help": "Where the code rewards run programs: e2b, morph, or local (no key needed)."}
+    )
+    ioi_provider: Literal["piston", "morph"] = field(
+        default="piston", metadata={"help": "Where the IOI reward runs programs: piston or morph."}
+    )
+    max_completion_len: int = field(
+        default=16384, metadata={"help": "Soft overlong punishment: completion length (tokens) of the full penalty."}
+    )
+    soft_punish_cache: int = field(
+        default=4096, metadata={"help": "Soft overlong punishment: tokens before max_completion_len where it starts."}
+    )
+
+    def __post_init__(self):
+        super().__post_init__()
+        from .rewards import REWARD_NAMES  # late import: rewards imports this module's dataclasses for typing
+
+        unknown = [name for name in self.reward_funcs if name not in REWARD_NAMES]
+        if unknown:
+            raise ValueError(f"Unknown reward function(s) {unknown} in `reward_funcs`. Known: {sorted(REWARD_NAMES)}.")
+        if self.max_prompt_tokens is not None and self.max_prompt_tokens <= 0:
+            raise ValueError(f"max_prompt_tokens must be a positive number of tokens, got {self.max_prompt_tokens}.")
+
+
+@dataclass
+class _OpenR1TrainingArguments:
+    """open-r1's options on top of trl's trainer configs (shared by SFTConfig and GRPOConfig)."""
+
+    benchmarks: list[str] = field(
+        default_factory=list, metadata={"help": "Benchmarks launched on Slurm after each pushed checkpoint."}
+    )
+    callbacks: list[str] = field(
+        default_factory=list, metadata={"help": "Trainer callbacks by name, e.g. push_to_hub_revision."}
+    )
+    chat_template: str | None = field(
+        default=None, metadata={"help": "Jinja chat template that replaces the tokenizer's own."}
+    )
+    system_prompt: str | None = field(
+        default=None, metadata={"help": "System message prepended to every conversation (GRPO prompts)."}
+    )
+    hub_model_revision: str = field(default="main", metadata={"help": "Hub branch the model is pushed to."})
+    overwrite_hub_revision: bool = field(default=False, metadata={"help": "Overwrite the hub revision if it exists."})
+    push_to_hub_revision: bool = field(default=False, metadata={"help": "Push each checkpoint to its own revision."})
+    wandb_entity: str | None = field(default=None, metadata={"help": "W&B entity the run is logged to."})
+    wandb_project: str | None = field(default=None, metadata={"help": "W&B project the run is logged to."})
+    wandb_run_group: str | None = field(default=None, metadata={"help": "W&B group, to compare runs side by side."})
+
+    def _fit_precision_to_hardware(self) -> None:
+        """Turns bf16/fp16 off where no accelerator supports them, instead of failing deep inside transformers.
+
+        Runs before trl's __post_init__, which would default bf16 to True and then fail on a CPU-only machine.
+        """
+        asked_for_half_precision = bool(self.bf16 or self.fp16 or self.bf16_full_eval or self.fp16_full_eval)
+        if self.bf16 is None:
+            self.bf16 = not self.fp16
+        if self.use_cpu or is_torch_bf16_gpu_available() or is_torch_xla_available():
+            return
+        import torch
+
+        if torch.cuda.is_available():  # a GPU without bf16 (pre-Ampere): let transformers explain
+            return
+        if asked_for_half_precision:
+            logger.warning(
+                "No GPU found: bf16/fp16 mixed precision is turned off and the run trains in float32 on the CPU. "
+                "Set `bf16: false` in the recipe to silence this warning."
+            )
+        self.bf16 = self.fp16 = self.bf16_full_eval = self.fp16_full_eval = False
+        if self.use_liger_kernel:
+            logger.warning("No GPU found: liger kernels need CUDA, so `use_liger_kernel` is turned off.")
+            self.use_liger_kernel = False
+
+
+@dataclass
+class SFTConfig(trl.SFTConfig, _OpenR1TrainingArguments):
+    """trl's SFTConfig plus open-r1's hub, benchmark and logging options."""
+
+    def __post_init__(self):
+        self._fit_precision_to_hardware()
+        super().__post_init__()
+
+
+@dataclass
+class GRPOConfig(trl.GRPOConfig, _OpenR1TrainingArguments):
+    """trl's GRPOConfig plus open-r1's hub, benchmark and logging options."""
+
+    num_completions_to_print: int = field(
+        default=0, metadata={"help": "Completions printed to the console at each logging step."}
+    )
+
+    def __post_init__(self):
+        self._fit_precision_to_hardware()
+        super().__post_init__()
+
+
+def check_reward_weights(script_args: GRPOScriptArguments, training_args: GRPOConfig) -> None:
+    """trl checks this too, but only after the model is loaded; fail before."""
+    weights = training_args.reward_weights
+    if weights is not None and len(weights) != len(script_args.reward_funcs):
+        raise ValueError(
+            f"`reward_weights` has {len(weights)} values {weights} but `reward_funcs` has "
+            f"{len(script_args.reward_funcs)} rewards {script_args.reward_funcs}: give one weight per reward."
+        )

@@ -1,0 +1,78 @@
+# Copyright 2026 The open-r1 reproduction authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""GRPO training with verifiable rewards (math answers checked with math-verify, code run against tests).
+
+Usage:
+    accelerate launch --config_file recipes/accelerate_configs/zero2.yaml src/open_r1/grpo.py \
+        --config recipes/Qwen2.5-1.5B-Instruct/grpo/config_demo.yaml
+
+    # on a CPU, with the tiny world from `make tiny`:
+    accelerate launch src/open_r1/grpo.py --config recipes/tiny/grpo/config_demo.yaml
+"""
+
+import logging
+
+from transformers import set_seed
+from trl import GRPOTrainer, ModelConfig, get_peft_config
+
+from open_r1.configs import GRPOConfig, GRPOScriptArguments, check_reward_weights
+from open_r1.rewards import get_reward_funcs
+from open_r1.utils.callbacks import get_callbacks
+from open_r1.utils.data import drop_long_prompts, get_dataset, make_conversation
+from open_r1.utils.model_utils import get_model, get_tokenizer
+from open_r1.utils.recipe_parser import OpenR1Parser
+from open_r1.utils.training import init_wandb_training, setup_logging, train_and_save
+
+
+logger = logging.getLogger(__name__)
+
+
+def main(script_args: GRPOScriptArguments, training_args: GRPOConfig, model_args: ModelConfig):
+    set_seed(training_args.seed)
+    setup_logging(training_args)
+    logger.info("Model parameters %s", model_args)
+    logger.info("Script parameters %s", script_args)
+    logger.info("Training parameters %s", training_args)
+
+    # Data and rewards first: a bad dataset or reward fails in seconds, before a model is loaded.
+    check_reward_weights(script_args, training_args)
+    dataset = get_dataset(script_args)
+    dataset = make_conversation(dataset, script_args.dataset_prompt_column, training_args.system_prompt)
+    reward_funcs = get_reward_funcs(script_args)
+    callbacks = get_callbacks(training_args, model_args)
+
+    tokenizer = get_tokenizer(model_args, training_args)
+    dataset = drop_long_prompts(dataset, tokenizer, script_args.max_prompt_tokens)
+    model = get_model(model_args, training_args)
+    if "wandb" in training_args.report_to:
+        init_wandb_training(training_args)
+
+    train_dataset = dataset[script_args.dataset_train_split]
+    trainer = GRPOTrainer(
+        model=model,
+        reward_funcs=reward_funcs,
+        args=training_args,
+        train_dataset=train_dataset,
+        eval_dataset=dataset.get(script_args.dataset_test_split) if training_args.eval_strategy != "no" else None,
+        peft_config=get_peft_config(model_args),
+        callbacks=callbacks,
+        processing_class=tokenizer,
+    )
+    train_and_save(trainer, training_args, script_args, train_dataset, tokenizer)
+
+
+if __name__ == "__main__":
+    parser = OpenR1Parser((GRPOScriptArguments, GRPOConfig, ModelConfig))
+    script_args, training_args, model_args = parser.parse_args_and_config()
+    main(script_args, training_args, model_args)

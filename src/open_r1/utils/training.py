@@ -1,0 +1,105 @@
+# Copyright 2026 The open-r1 reproduction authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""The parts of a training run that SFT and GRPO share: logging, resuming, and the train-save-publish tail."""
+
+import logging
+import os
+import sys
+
+import datasets
+import transformers
+from transformers.trainer_utils import get_last_checkpoint
+
+
+logger = logging.getLogger("open_r1")
+
+
+def setup_logging(training_args) -> None:
+    """One format and one level (the recipe's `log_level`) for open_r1, transformers and datasets."""
+    logging.basicConfig(
+        format="%(asctime)s - %(levelname)s - %(name)s - %(message)s",
+        datefmt="%Y-%m-%d %H:%M:%S",
+        handlers=[logging.StreamHandler(sys.stdout)],
+    )
+    log_level = training_args.get_process_log_level()
+    logger.setLevel(log_level)
+    datasets.utils.logging.set_verbosity(log_level)
+    transformers.utils.logging.set_verbosity(log_level)
+    transformers.utils.logging.enable_default_handler()
+    transformers.utils.logging.enable_explicit_format()
+    logger.info(
+        "Process rank %s, device %s, n_gpu %s, distributed %s, bf16 %s",
+        training_args.process_index,
+        training_args.device,
+        training_args.n_gpu,
+        training_args.parallel_mode.value == "distributed",
+        training_args.bf16,
+    )
+
+
+def init_wandb_training(training_args) -> None:
+    """Points wandb at the recipe's entity/project/group (wandb reads these from its documented variables)."""
+    if training_args.wandb_entity is not None:
+        os.environ["WANDB_ENTITY"] = training_args.wandb_entity
+    if training_args.wandb_project is not None:
+        os.environ["WANDB_PROJECT"] = training_args.wandb_project
+    if training_args.wandb_run_group is not None:
+        os.environ["WANDB_RUN_GROUP"] = training_args.wandb_run_group
+
+
+def find_checkpoint_to_resume(training_args) -> str | None:
+    """`resume_from_checkpoint` if set, else the newest checkpoint in output_dir: a killed run picks up where it was."""
+    if training_args.resume_from_checkpoint is not None:
+        return training_args.resume_from_checkpoint
+    if not os.path.isdir(training_args.output_dir):
+        return None
+    last_checkpoint = get_last_checkpoint(training_args.output_dir)
+    if last_checkpoint is not None:
+        logger.info("Checkpoint detected, resuming training at %s.", last_checkpoint)
+    return last_checkpoint
+
+
+def train_and_save(trainer, training_args, script_args, train_dataset, tokenizer) -> None:
+    """Trains (resuming if a checkpoint exists), saves model + card, then evaluates and pushes when asked."""
+    logger.info("*** Train ***")
+    train_result = trainer.train(resume_from_checkpoint=find_checkpoint_to_resume(training_args))
+    metrics = train_result.metrics
+    metrics["train_samples"] = len(train_dataset)
+    trainer.log_metrics("train", metrics)
+    trainer.save_metrics("train", metrics)
+    trainer.save_state()
+
+    logger.info("*** Save model ***")
+    # Generation must stop at the chat template's end-of-turn token, or `generate()`/pipelines never stop.
+    trainer.model.generation_config.eos_token_id = tokenizer.eos_token_id
+    trainer.save_model(training_args.output_dir)
+    logger.info("Model saved to %s", training_args.output_dir)
+
+    dataset_name = script_args.dataset_name or ", ".join(d.id for d in script_args.dataset_mixture.datasets)
+    card_kwargs = {"dataset_name": dataset_name, "tags": ["open-r1"]}
+    if trainer.accelerator.is_main_process:
+        trainer.create_model_card(**card_kwargs)
+        # Training ran without the KV cache; inference wants it back.
+        trainer.model.config.use_cache = True
+        trainer.model.config.save_pretrained(training_args.output_dir)
+
+    if training_args.do_eval and trainer.eval_dataset is not None:
+        logger.info("*** Evaluate ***")
+        metrics = trainer.evaluate()
+        trainer.log_metrics("eval", metrics)
+        trainer.save_metrics("eval", metrics)
+
+    if training_args.push_to_hub:
+        logger.info("Pushing to hub...")
+        trainer.push_to_hub(**card_kwargs)
