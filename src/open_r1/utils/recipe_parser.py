@@ -76,6 +76,11 @@ def _rename_legacy(key: str, known: set[str], source: str) -> str | None:
 class OpenR1Parser(TrlParser):
     """TrlParser that understands legacy recipe names and explains unknown keys."""
 
+    def __init__(self, dataclass_types, **kwargs):
+        # argparse would read `--num_train_epoch` as `--num_train_epochs`; a typo must not pass silently.
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(dataclass_types, **kwargs)
+
     def _known_fields(self) -> set[str]:
         return {action.dest for action in self._actions}
 
