@@ -107,7 +107,7 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     keywords="llm reasoning grpo sft distillation deepseek r1",
-    license="Apache 2.0",
+    license="Apache-2.0",
     package_dir={"": "src"},
     packages=find_packages("src"),
     zip_safe=False,
@@ -116,7 +116,6 @@ setup(
     install_requires=install_requires,
     classifiers=[
         "Intended Audience :: Science/Research",
-        "License :: OSI Approved :: Apache Software License",
         "Programming Language :: Python :: 3",
         "Programming Language :: Python :: 3.11",
         "Topic :: Scientific/Engineering :: Artificial Intelligence",

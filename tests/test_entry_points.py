@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer
-
 from conftest import REPO_ROOT, entry_point_env, launch_command, run_entry_point, tiny_overrides
+from transformers import AutoModelForCausalLM, AutoTokenizer
 
 
 SFT_RECIPE = "recipes/tiny/sft/config_demo.yaml"
