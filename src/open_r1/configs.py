@@ -209,6 +209,20 @@ class GRPOScriptArguments(ScriptArguments):
             "dropped, not truncated."
         },
     )
+    math_verify_timeout: float | None = field(
+        default=None,
+        metadata={
+            "help": "Math rewards (accuracy, cosine, length): hard limit in seconds on parsing one gold or verifying "
+            "one answer (default 10). A worker past it is killed and replaced; the answer scores 0, the gold's rows "
+            "score None."
+        },
+    )
+    math_verify_workers: int | None = field(
+        default=None,
+        metadata={
+            "help": "Math rewards: verification worker processes per training process (default: min(4, CPU cores))."
+        },
+    )
     e2b_router_url: str | None = field(
         default=None, metadata={"help": "URL of an E2B router (scripts/e2b_router.py)."}
     )
