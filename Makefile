@@ -1,4 +1,4 @@
-.PHONY: install style quality test test-fast tiny sft-tiny grpo-tiny clean
+.PHONY: install style quality test test-fast tiny sft-tiny grpo-tiny demo clean
 
 # Everything runs from the project's own virtual environment; `make install` creates it.
 VENV ?= .venv
@@ -38,3 +38,9 @@ grpo-tiny: tiny
 
 clean:
 	rm -rf data/tiny .pytest_cache .ruff_cache
+
+# The whole R1 recipe on a tiny model (installs first on a fresh clone). SEED=0|1|2 reproduces the README table.
+SEED ?= 0
+demo:
+	@test -x $(PYTHON) || $(MAKE) install
+	$(PYTHON) scripts/demo.py --seed $(SEED) --output-dir data/demo

@@ -20,6 +20,7 @@ recipe fails while parsing, before anything heavy is loaded.
 
 import json
 import logging
+import os
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -277,19 +278,25 @@ class _OpenR1TrainingArguments:
     wandb_run_group: str | None = field(default=None, metadata={"help": "W&B group, to compare runs side by side."})
 
     def _fit_precision_to_hardware(self) -> None:
-        """Turns bf16/fp16 off where no accelerator supports them, instead of failing deep inside transformers.
+        """Makes a recipe written for GPUs run on a CPU-only machine instead of failing deep inside transformers.
 
-        Runs before trl's __post_init__, which would default bf16 to True and then fail on a CPU-only machine.
+        Runs before trl's __post_init__, which would default bf16 to True and then fail without a GPU.
         """
-        asked_for_half_precision = bool(self.bf16 or self.fp16 or self.bf16_full_eval or self.fp16_full_eval)
-        if self.bf16 is None:
-            self.bf16 = not self.fp16
-        if self.use_cpu or is_torch_bf16_gpu_available() or is_torch_xla_available():
-            return
         import torch
 
-        if torch.cuda.is_available():  # a GPU without bf16 (pre-Ampere): let transformers explain
-            return
+        if is_torch_bf16_gpu_available() or is_torch_xla_available() or torch.cuda.is_available():
+            if self.bf16 is None:
+                self.bf16 = not self.fp16
+            return  # (a GPU without bf16, pre-Ampere, is left for transformers to explain)
+
+        # `accelerate launch --num_processes N` sets WORLD_SIZE; without `use_cpu` transformers would not join the
+        # process group on a CPU, and each process would train alone as "rank 0 of 1" into the same output_dir.
+        if not self.use_cpu and int(os.environ.get("WORLD_SIZE", "1")) > 1:
+            logger.warning(
+                "No GPU found: `use_cpu` is turned on so the %s processes train together.", os.environ["WORLD_SIZE"]
+            )
+            self.use_cpu = True
+        asked_for_half_precision = bool(self.bf16 or self.fp16 or self.bf16_full_eval or self.fp16_full_eval)
         if asked_for_half_precision:
             logger.warning(
                 "No GPU found: bf16/fp16 mixed precision is turned off and the run trains in float32 on the CPU. "

@@ -43,6 +43,11 @@ RENAMED_FIELDS = {
     "vllm_guided_decoding_regex": ("vllm_structured_outputs_regex", "trl followed vLLM's rename"),
     "evaluation_strategy": ("eval_strategy", "transformers renamed evaluation_strategy"),
     "no_cuda": ("use_cpu", "transformers renamed no_cuda"),
+    "warmup_ratio": (
+        "warmup_steps",
+        "transformers 5 folded warmup_ratio into warmup_steps (a float < 1 is a fraction)",
+    ),
+    "use_liger": ("use_liger_kernel", "old trl name of use_liger_kernel"),
 }
 
 # Old names with no successor: they are dropped with a warning saying why, because the behaviour they asked for is
