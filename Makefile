@@ -1,4 +1,4 @@
-.PHONY: install style quality test test-fast tiny sft-tiny grpo-tiny demo clean
+.PHONY: install style quality test test-fast tiny sft-tiny grpo-tiny demo evaluate summarize pass-rate-tiny decontamination-figure clean
 
 # Everything runs from the project's own virtual environment; `make install` creates it.
 VENV ?= .venv
@@ -35,6 +35,22 @@ sft-tiny: tiny
 
 grpo-tiny: tiny
 	$(VENV)/bin/accelerate launch --num_processes 1 src/open_r1/grpo.py --config recipes/tiny/grpo/config_demo.yaml
+
+# Evaluate a model with lighteval: make evaluate MODEL=... TASK=aime24 [BACKEND=accelerate] [DATA_DIR=...] (see README)
+evaluate:
+	PYTHON=$(PYTHON) bash scripts/evaluate.sh
+
+# Model x benchmark table and bar chart of every result under data/evals.
+summarize:
+	$(PYTHON) scripts/summarize_evals.py data/evals --plot data/evals/summary.png
+
+# Pass-rate filtering of the tiny GRPO data with the tiny model (recipes/dataset_filtering/).
+pass-rate-tiny: tiny
+	$(PYTHON) scripts/pass_rate_filtering/compute_pass_rate.py --config recipes/dataset_filtering/config_tiny.yaml
+
+# Regenerates the decontamination speed/recall figure of the README.
+decontamination-figure:
+	$(PYTHON) scripts/benchmark_decontamination.py --rows 100000 --benchmark_dir ../shared/data --figure docs/decontamination.png
 
 clean:
 	rm -rf data/tiny .pytest_cache .ruff_cache

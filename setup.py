@@ -26,6 +26,7 @@ from setuptools import find_packages, setup
 # One table of every dependency; extras pick from it by name so a pin is written once.
 _deps = [
     "accelerate==1.15.0",
+    "aiohttp>=3.9",
     "bitsandbytes>=0.46.0",
     "datasets>=4.0.0",
     "deepspeed==0.19.8",
@@ -56,6 +57,8 @@ _deps = [
     "trl==1.16.0",
     "vllm==0.31.0",
     "wandb>=0.19.0",
+    # lighteval 0.13 hashes str objects, which xxhash 4 refuses ("Strings must be encoded before hashing").
+    "xxhash>=3.0,<4",
 ]
 
 deps = {re.split(r"[=<>!~\[ ]", spec, maxsplit=1)[0]: spec for spec in _deps}
@@ -69,7 +72,7 @@ extras = {}
 extras["tests"] = deps_list("pytest", "pytest-timeout", "parameterized", "math-verify", "jieba", "matplotlib")
 extras["quality"] = deps_list("ruff")
 extras["code"] = deps_list("e2b-code-interpreter", "morphcloud", "python-dotenv", "jieba")
-extras["eval"] = deps_list("lighteval", "math-verify", "matplotlib")
+extras["eval"] = deps_list("lighteval", "math-verify", "matplotlib", "xxhash")
 extras["dev"] = extras["quality"] + extras["tests"] + extras["eval"] + extras["code"]
 # GPU-only extras: they need CUDA and are never installed on CPU machines. flash-attn has no wheel on PyPI and
 # compiles against the installed torch, so it is a documented manual step (see README), not an extra.
@@ -79,6 +82,7 @@ extras["quantization"] = deps_list("bitsandbytes")
 
 install_requires = deps_list(
     "accelerate",
+    "aiohttp",
     "datasets",
     "deepspeed",
     "distilabel",
@@ -97,6 +101,7 @@ install_requires = deps_list(
     "transformers",
     "trl",
     "wandb",
+    "xxhash",
 )
 
 setup(

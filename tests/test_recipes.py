@@ -6,10 +6,10 @@ These checks parse each file exactly as the entry points do (OpenR1Parser with t
 run on a CPU in seconds.
 """
 
-import dataclasses
 import logging
 import os
 import re
+import sys
 from pathlib import Path
 from unittest import mock
 
@@ -242,21 +242,19 @@ def test_recipe_chat_template_renders(path, tiny_world):
         )
 
 
-@dataclasses.dataclass
-class PassRateArguments:
-    """The pass-rate filter's own options (recipes/dataset_filtering/README.md), on top of the GRPO classes."""
-
-    pass_rate_min: float = 0.1
-    pass_rate_max: float = 0.9
-    output_dataset_name: str | None = None
-    dataset_split: str = "train"
-    dataset_start_index: int | None = None
-    dataset_end_index: int | None = None
+def _pass_rate_arguments():
+    """The pass-rate script's own options class, so the recipes are checked against what the script parses."""
+    sys.path.insert(0, str(REPO_ROOT / "scripts" / "pass_rate_filtering"))
+    try:
+        from compute_pass_rate import PassRateArguments
+    finally:
+        sys.path.pop(0)
+    return PassRateArguments
 
 
 @pytest.mark.parametrize("path", FILTER_RECIPES, ids=_ids(FILTER_RECIPES))
 def test_dataset_filtering_recipe_parses(path, legacy_warnings):
-    filter_args, script_args, training_args, model_args = _parse(path, (PassRateArguments, *_GRPO_CLASSES))
+    filter_args, script_args, training_args, model_args = _parse(path, (_pass_rate_arguments(), *_GRPO_CLASSES))
     assert not legacy_warnings(), f"{_relative(path)} uses legacy names: {legacy_warnings()}"
     assert 0 <= filter_args.pass_rate_min <= filter_args.pass_rate_max <= 1
     assert filter_args.output_dataset_name, "a filtering run must say where the kept problems go"

@@ -271,7 +271,7 @@ def test_evaluate_builds_a_valid_lighteval_model_config(tensor_parallel):
     encoded = base64.b64encode(system_prompt.encode()).decode()
     code, output, commands = dry_run(
         "evaluate.slurm",
-        *("aime24", "lighteval|aime24|0|0", "open-r1/OpenR1-Distill-7B", "v01.00", tensor_parallel, "False", encoded),
+        *("aime24", "open_r1:aime24|0", "open-r1/OpenR1-Distill-7B", "v01.00", tensor_parallel, "False", encoded),
         NUM_GPUS="8",
     )
     assert code == 0, output
@@ -287,15 +287,13 @@ def test_evaluate_builds_a_valid_lighteval_model_config(tensor_parallel):
     assert model.generation_parameters.temperature == 0.6 and model.generation_parameters.top_p == 0.95
 
     ((lighteval, _),) = commands
-    assert lighteval[:4] == ["lighteval", "vllm", path, "lighteval|aime24|0|0"]
+    assert lighteval[:5] == ["python", "src/open_r1/evaluate.py", "vllm", path, "open_r1:aime24|0"]
     assert option(lighteval, "--custom-tasks") == "src/open_r1/evaluate.py"
     assert option(lighteval, "--output-dir") == "data/evals/open-r1/OpenR1-Distill-7B/v01.00/aime24"
 
 
 def test_evaluate_without_system_prompt_and_usage():
-    code, output, _ = dry_run(
-        "evaluate.slurm", "math_500", "lighteval|math_500|0|0", "org/model", "main", NUM_GPUS="4"
-    )
+    code, output, _ = dry_run("evaluate.slurm", "math_500", "open_r1:math_500|0", "org/model", "main", NUM_GPUS="4")
     assert code == 0, output
     _, config = _model_config(output)
     assert "system_prompt" not in config["model_parameters"]
@@ -380,7 +378,7 @@ def test_compute_pass_rate_slices():
     code, output, commands = dry_run("compute_pass_rate.slurm", recipe, "0", "500")
     assert code == 0, output
     ((argv, _),) = commands
-    assert argv[:2] == ["python", "scripts/pass_rate_filtering.py"] and option(argv, "--config") == recipe
+    assert argv[:2] == ["python", "scripts/pass_rate_filtering/compute_pass_rate.py"] and option(argv, "--config") == recipe
     assert (option(argv, "--dataset_start_index"), option(argv, "--dataset_end_index")) == ("0", "500")
     # As task 3 of a job array of 500-problem slices.
     code, output, commands = dry_run("compute_pass_rate.slurm", recipe, "500", SLURM_ARRAY_TASK_ID="3")

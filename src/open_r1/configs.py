@@ -277,6 +277,13 @@ class _OpenR1TrainingArguments:
     wandb_project: str | None = field(default=None, metadata={"help": "W&B project the run is logged to."})
     wandb_run_group: str | None = field(default=None, metadata={"help": "W&B group, to compare runs side by side."})
 
+    def _check_benchmarks(self) -> None:
+        """Unknown benchmark names fail while parsing, not hours later when the first checkpoint is pushed."""
+        if self.benchmarks:
+            from .utils.evaluation import resolve_benchmarks  # light: does not import lighteval
+
+            self.benchmarks = resolve_benchmarks(self.benchmarks)
+
     def _fit_precision_to_hardware(self) -> None:
         """Makes a recipe written for GPUs run on a CPU-only machine instead of failing deep inside transformers.
 
@@ -314,6 +321,7 @@ class SFTConfig(trl.SFTConfig, _OpenR1TrainingArguments):
 
     def __post_init__(self):
         self._fit_precision_to_hardware()
+        self._check_benchmarks()
         super().__post_init__()
 
 
@@ -327,6 +335,7 @@ class GRPOConfig(trl.GRPOConfig, _OpenR1TrainingArguments):
 
     def __post_init__(self):
         self._fit_precision_to_hardware()
+        self._check_benchmarks()
         super().__post_init__()
 
 

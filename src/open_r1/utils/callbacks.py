@@ -18,6 +18,7 @@ import logging
 
 from transformers import TrainerCallback
 
+from .evaluation import is_slurm_available, run_benchmark_jobs
 from .hub import push_to_hub_revision
 
 
@@ -31,10 +32,13 @@ class _CheckpointPushArgs:
     hub_model_id: str
     hub_model_revision: str
     output_dir: str
+    benchmarks: list[str] = dataclasses.field(default_factory=list)
+    system_prompt: str | None = None
 
 
 class PushToHubRevisionCallback(TrainerCallback):
-    """Pushes every saved checkpoint to its own hub revision, `<hub_model_revision>-step-<global_step>`."""
+    """Pushes every saved checkpoint to its own hub revision, `<hub_model_revision>-step-<global_step>`, then
+    submits the recipe's `benchmarks` on that revision as Slurm jobs (where `sbatch` exists)."""
 
     def __init__(self, model_config):
         self.model_config = model_config
@@ -47,8 +51,12 @@ class PushToHubRevisionCallback(TrainerCallback):
             hub_model_id=args.hub_model_id,
             hub_model_revision=f"{args.hub_model_revision}-step-{step:09d}",
             output_dir=f"{args.output_dir}/checkpoint-{step}",
+            benchmarks=args.benchmarks,
+            system_prompt=args.system_prompt,
         )
-        push_to_hub_revision(checkpoint, extra_ignore_patterns=["*.pt"])  # optimizer states stay local
+        future = push_to_hub_revision(checkpoint, extra_ignore_patterns=["*.pt"])  # optimizer states stay local
+        if checkpoint.benchmarks and is_slurm_available():
+            future.add_done_callback(lambda _: run_benchmark_jobs(checkpoint, self.model_config))
 
 
 CALLBACKS = {"push_to_hub_revision": PushToHubRevisionCallback}

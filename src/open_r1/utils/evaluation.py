@@ -1,0 +1,363 @@
+# Copyright 2026 The open-r1 reproduction authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""Which benchmarks exist, and how an evaluation is launched: on this machine, or as Slurm jobs after training.
+
+    python -m open_r1.utils.evaluation --model data/tiny/model --task math_500 --backend accelerate   (make evaluate)
+    run_benchmark_jobs(training_args, model_args)    (the training callback, after each pushed checkpoint)
+
+The benchmark definitions themselves (data, prompts, metrics) are lighteval tasks in src/open_r1/evaluate.py; this
+module knows only their names, so importing it costs nothing (no lighteval) and a recipe's `benchmarks` can be
+checked before training starts.
+"""
+
+import argparse
+import base64
+import hashlib
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+
+# Benchmark name (as recipes, `make evaluate TASK=` and Slurm jobs spell it) -> lighteval task spec `<task>|<shots>`.
+# The tasks are open-r1's, defined in src/open_r1/evaluate.py under the `open_r1:` prefix because lighteval 0.13
+# refuses custom tasks that reuse the names of its built-in ones.
+LIGHTEVAL_TASKS = {
+    "math_500": "open_r1:math_500|0",
+    "aime24": "open_r1:aime24|0",
+    "aime25": "open_r1:aime25|0",
+    "gpqa": "open_r1:gpqa:diamond|0",
+    "lcb": "open_r1:lcb:codegeneration|0",
+}
+CUSTOM_TASKS_FILE = "src/open_r1/evaluate.py"
+# Environment variables read by src/open_r1/evaluate.py, its documented interface (see its docstring).
+DATA_DIR_ENV = "OPEN_R1_EVAL_DATA_DIR"
+NUM_SAMPLES_ENV = "OPEN_R1_EVAL_NUM_SAMPLES"
+MAX_NEW_TOKENS_ENV = "OPEN_R1_EVAL_MAX_NEW_TOKENS"
+
+# Sampling as DeepSeek-R1 reports its scores and open-r1 reproduces them.
+TEMPERATURE = 0.6
+TOP_P = 0.95
+VLLM_MAX_MODEL_LENGTH = 32768
+VLLM_GPU_MEMORY_UTILIZATION = 0.8
+
+# Variables of the training job that must not leak into a job it submits: sbatch exports the caller's whole
+# environment, and a benchmark job that inherits SLURM_*, torch.distributed or accelerate/DeepSpeed settings from
+# a training job starts with the wrong GPUs, ranks or launcher.
+_INHERITED_JOB_VARIABLES = re.compile(
+    r"^(SLURM_|SBATCH_|SRUN_|ACCELERATE_|DEEPSPEED_|TORCHELASTIC_|NCCL_)|"
+    r"^(RANK|LOCAL_RANK|WORLD_SIZE|LOCAL_WORLD_SIZE|GROUP_RANK|MASTER_ADDR|MASTER_PORT|CUDA_VISIBLE_DEVICES)$"
+)
+
+
+def get_lighteval_tasks() -> list[str]:
+    return list(LIGHTEVAL_TASKS)
+
+
+SUPPORTED_BENCHMARKS = get_lighteval_tasks()
+
+
+def resolve_benchmarks(benchmarks: list[str] | str) -> list[str]:
+    """Benchmark names, with "all" expanded; fails on an unknown name, listing the known ones."""
+    if isinstance(benchmarks, str):
+        benchmarks = [name.strip() for name in benchmarks.split(",") if name.strip()]
+    if not benchmarks:
+        raise ValueError(f"No benchmark given. Known benchmarks: {', '.join(SUPPORTED_BENCHMARKS)} (or all).")
+    if "all" in benchmarks:
+        return get_lighteval_tasks()
+    unknown = [name for name in benchmarks if name not in LIGHTEVAL_TASKS]
+    if unknown:
+        raise ValueError(
+            f"Unknown benchmark(s) {unknown}. Known benchmarks: {', '.join(SUPPORTED_BENCHMARKS)}, or all for every one."
+        )
+    return list(dict.fromkeys(benchmarks))  # keep the order, drop repeats
+
+
+# --- Slurm jobs -------------------------------------------------------------------------------------------------
+
+
+def is_slurm_available() -> bool:
+    return shutil.which("sbatch") is not None
+
+
+def _parameter_count_from_name(model_id: str) -> float | None:
+    """Billions of parameters read from a model name such as Qwen2.5-32B-Instruct or DeepSeek-R1-Distill-Llama-70B."""
+    sizes = re.findall(r"(?<![\w.])(\d+(?:\.\d+)?)[bB](?![\w])", model_id.replace("-", " ").replace("_", " "))
+    return float(sizes[-1]) if sizes else None
+
+
+def needs_tensor_parallel(model_id: str) -> bool:
+    """Models of 30B parameters or more do not fit one GPU with a 32k context: shard them (open-r1's threshold)."""
+    billions = _parameter_count_from_name(model_id)
+    return billions is not None and billions >= 30
+
+
+def sbatch_command(
+    benchmark: str,
+    model_id: str,
+    model_revision: str = "main",
+    trust_remote_code: bool = False,
+    system_prompt: str | None = None,
+) -> list[str]:
+    """`sbatch slurm/evaluate.slurm TASK_NAME TASKS MODEL_ID MODEL_REVISION TENSOR_PARALLEL TRUST_REMOTE_CODE [PROMPT]`.
+
+    An argument list, never a shell string, so a revision or task spec holding `|` reaches the script unchanged.
+    The system prompt goes base64-encoded, so quotes and newlines survive; slurm/evaluate.slurm decodes it.
+    """
+    (benchmark,) = resolve_benchmarks([benchmark])
+    job_name = f"or1_{benchmark}_{model_id.split('/')[-1]}_{model_revision}"
+    command = [
+        "sbatch",
+        f"--job-name={job_name}",
+        "slurm/evaluate.slurm",
+        benchmark,
+        LIGHTEVAL_TASKS[benchmark],
+        model_id,
+        model_revision,
+        str(needs_tensor_parallel(model_id)),
+        str(bool(trust_remote_code)),
+    ]
+    if system_prompt is not None:
+        command.append(base64.b64encode(system_prompt.encode()).decode())
+    return command
+
+
+def _job_environment() -> dict[str, str]:
+    return {key: value for key, value in os.environ.items() if not _INHERITED_JOB_VARIABLES.match(key)}
+
+
+def run_lighteval_job(benchmark: str, training_args, model_args) -> None:
+    """Submits one benchmark of the model pushed at `training_args.hub_model_id@hub_model_revision`."""
+    command = sbatch_command(
+        benchmark,
+        model_id=training_args.hub_model_id,
+        model_revision=training_args.hub_model_revision,
+        trust_remote_code=getattr(model_args, "trust_remote_code", False),
+        system_prompt=getattr(training_args, "system_prompt", None),
+    )
+    print(f"Launching benchmark `{benchmark}`: {shlex.join(command)}")
+    subprocess.run(command, check=True, env=_job_environment())
+
+
+def run_benchmark_jobs(training_args, model_args) -> None:
+    """Submits a Slurm job per benchmark in `training_args.benchmarks` ("all" for every one).
+
+    Every name is checked before the first job is submitted, so a typo never leaves half the benchmarks launched.
+    """
+    if not training_args.benchmarks:
+        return
+    if not training_args.hub_model_id:
+        raise ValueError("`benchmarks` evaluates the model pushed to the hub: set `hub_model_id` (and push_to_hub).")
+    for benchmark in resolve_benchmarks(training_args.benchmarks):
+        run_lighteval_job(benchmark, training_args, model_args)
+
+
+# --- local evaluation (make evaluate) ---------------------------------------------------------------------------
+
+
+def _model_args(fields: dict[str, object], generation: dict[str, object]) -> str:
+    """lighteval's `key=value,...,generation_parameters={k:v,...}` string, from the fields that are set only.
+
+    Built from a dict, so no unset variable can leave an empty `,,` field (open-r1's Makefile sends
+    `dtype=bfloat16,,max_model_length=...` when NUM_GPUS is unset, which lighteval rejects). lighteval splits the
+    string on commas, so a value holding one cannot be passed this way: fail instead of evaluating something else.
+    """
+    parts = []
+    for key, value in fields.items():
+        if value is None or value == "":
+            continue
+        value = str(value)
+        if "," in value or "=" in value:
+            raise ValueError(f"{key}={value!r}: lighteval's model arguments cannot hold ',' or '='.")
+        parts.append(f"{key}={value}")
+    if generation:
+        parts.append("generation_parameters={" + ",".join(f"{k}:{v}" for k, v in generation.items()) + "}")
+    return ",".join(parts)
+
+
+def lighteval_command(
+    model: str,
+    tasks: list[str] | str,
+    backend: str = "vllm",
+    parallel: str = "data",
+    num_gpus: int = 1,
+    output_dir: str | None = None,
+    max_samples: int | None = None,
+    max_model_length: int | None = None,
+    revision: str | None = None,
+    dtype: str | None = None,
+    batch_size: int | None = None,
+    python: str = sys.executable,
+) -> list[str]:
+    """The command line that evaluates `model` on `tasks`: lighteval through src/open_r1/evaluate.py's launcher.
+
+    vllm (default, as open-r1): data parallel = one replica per GPU, tensor parallel = one model over all GPUs.
+    accelerate (transformers, runs without a GPU): data parallel = `accelerate launch` one process per GPU, tensor
+    parallel = the model split over the GPUs (device_map).
+    """
+    if backend not in ("vllm", "accelerate"):
+        raise ValueError(f"backend must be vllm or accelerate, got {backend!r}.")
+    if parallel not in ("data", "tensor"):
+        raise ValueError(f"parallel must be data or tensor, got {parallel!r}.")
+    if num_gpus < 1:
+        raise ValueError(f"num_gpus must be at least 1, got {num_gpus}.")
+    task_spec = ",".join(LIGHTEVAL_TASKS[name] for name in resolve_benchmarks(tasks))
+    output_dir = output_dir or default_output_dir(model)
+    generation = {"temperature": TEMPERATURE, "top_p": TOP_P}
+    launcher = [python, CUSTOM_TASKS_FILE]
+    if backend == "vllm":
+        fields = {
+            "model_name": model,
+            "revision": revision,
+            "dtype": dtype or "bfloat16",
+            ("tensor_parallel_size" if parallel == "tensor" else "data_parallel_size"): num_gpus,
+            "max_model_length": max_model_length or VLLM_MAX_MODEL_LENGTH,
+            "gpu_memory_utilization": VLLM_GPU_MEMORY_UTILIZATION,
+            "cache_dir": generation_cache_dir(model, output_dir),
+        }
+    else:
+        fields = {
+            "model_name": model,
+            "revision": revision,
+            "dtype": dtype,  # unset: the model's own dtype (float32 for CPU-sized models)
+            "max_length": max_model_length,
+            "batch_size": batch_size or _cpu_batch_size(),
+            "cache_dir": generation_cache_dir(model, output_dir),
+            "model_parallel": "True" if parallel == "tensor" and num_gpus > 1 else None,
+        }
+        if parallel == "data" and num_gpus > 1:
+            accelerate = str(Path(python).with_name("accelerate"))
+            launcher = [accelerate, "launch", "--multi_gpu", f"--num_processes={num_gpus}", CUSTOM_TASKS_FILE]
+    command = [*launcher, backend, _model_args(fields, generation), task_spec]
+    command += ["--custom-tasks", CUSTOM_TASKS_FILE, "--output-dir", output_dir]
+    # Results straight in the output dir (lighteval's default nests them again under results/<model name>/).
+    command += ["--results-path-template", "{output_dir}", "--save-details"]
+    if max_samples:
+        command += ["--max-samples", str(max_samples)]
+    return command
+
+
+def default_output_dir(model: str) -> str:
+    return str(Path("data/evals") / model.strip("/"))
+
+
+def generation_cache_dir(model: str, output_dir: str) -> str | None:
+    """Where lighteval caches generations, so an interrupted or repeated run does not generate again.
+
+    lighteval keys its cache by the model's config (name, revision, sampling), not its weights: a model retrained
+    in place in a local folder would be scored on the old weights' answers. For a local model the cache is therefore
+    keyed by its weight files (names, sizes, modification times) too. Hub models keep lighteval's default cache;
+    pass a revision to tell checkpoints apart.
+    """
+    folder = Path(model)
+    if not folder.is_dir():
+        return None
+    stamp = hashlib.sha256()
+    for file in sorted(folder.iterdir()):
+        if file.is_file():
+            stat = file.stat()
+            stamp.update(f"{file.name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+    return str(Path(output_dir) / "cache" / stamp.hexdigest()[:16])
+
+
+def _cpu_batch_size() -> int | None:
+    """8 without a GPU: lighteval's batch-size autodetection runs trial batches of up to 512 full-length sequences,
+    minutes of work on a CPU to choose a number only GPU memory constrains."""
+    import torch
+
+    return None if torch.cuda.is_available() else 8
+
+
+def task_environment(
+    data_dir: str | None = None, num_samples: int | None = None, max_new_tokens: int | None = None
+) -> dict[str, str]:
+    """The variables src/open_r1/evaluate.py reads, for the settings that are set."""
+    env = {}
+    if data_dir:
+        if not os.path.isdir(data_dir):
+            raise FileNotFoundError(
+                f"DATA_DIR={data_dir} is not a folder (expected math500.jsonl, aime24.jsonl, ...)."
+            )
+        env[DATA_DIR_ENV] = os.path.abspath(data_dir)
+    if num_samples:
+        env[NUM_SAMPLES_ENV] = str(num_samples)
+    if max_new_tokens:
+        env[MAX_NEW_TOKENS_ENV] = str(max_new_tokens)
+    if num_samples or max_new_tokens:
+        print(
+            "warning: NUM_SAMPLES/MAX_NEW_TOKENS differ from the published protocol; "
+            "these scores are not comparable with DeepSeek's or open-r1's.",
+            file=sys.stderr,
+        )
+    return env
+
+
+def _optional_int(value: str) -> int | None:
+    return int(value) if value.strip() else None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Evaluate a model on open-r1's benchmarks with lighteval (what `make evaluate` runs). "
+        "Empty values mean unset, so Make variables can be passed through as they are."
+    )
+    parser.add_argument("--model", required=True, help="Hub id or local folder of the model.")
+    parser.add_argument(
+        "--task", required=True, help=f"Comma-separated benchmarks: {', '.join(LIGHTEVAL_TASKS)}, all."
+    )
+    parser.add_argument("--backend", default="vllm", help="vllm (GPU, default) or accelerate (transformers, CPU too).")
+    parser.add_argument("--parallel", default="data", help="data (a replica per GPU) or tensor (one model sharded).")
+    parser.add_argument("--num-gpus", type=_optional_int, default=None, help="GPUs to use (default 1).")
+    parser.add_argument("--revision", default=None, help="Model revision (hub branch), default main.")
+    parser.add_argument("--data-dir", default=None, help="Read math500/aime24/aime25 from this folder, not the hub.")
+    parser.add_argument("--max-samples", type=_optional_int, default=None, help="Evaluate the first N problems only.")
+    parser.add_argument("--num-samples", type=_optional_int, default=None, help="n of pass@1 for every task.")
+    parser.add_argument("--max-new-tokens", type=_optional_int, default=None, help="Generation budget (32768).")
+    parser.add_argument("--max-model-length", type=_optional_int, default=None, help="Context length (vllm 32768).")
+    parser.add_argument("--dtype", default=None, help="Weights' dtype (vllm bfloat16; accelerate: the model's).")
+    parser.add_argument("--batch-size", type=_optional_int, default=None, help="accelerate only; unset = autodetect.")
+    parser.add_argument("--output-dir", default=None, help="Default data/evals/<model>.")
+    parser.add_argument("--dry-run", action="store_true", help="Print the command and its environment; run nothing.")
+    args = parser.parse_args(argv)
+
+    try:
+        command = lighteval_command(
+            model=args.model,
+            tasks=args.task,
+            backend=args.backend or "vllm",
+            parallel=args.parallel or "data",
+            num_gpus=args.num_gpus or 1,
+            output_dir=args.output_dir or None,
+            max_samples=args.max_samples,
+            max_model_length=args.max_model_length,
+            revision=args.revision or None,
+            dtype=args.dtype or None,
+            batch_size=args.batch_size,
+        )
+        env = task_environment(args.data_dir or None, args.num_samples, args.max_new_tokens)
+    except (ValueError, FileNotFoundError) as error:
+        parser.error(str(error))
+    if args.parallel == "tensor" and (args.backend or "vllm") == "vllm":
+        env["VLLM_WORKER_MULTIPROC_METHOD"] = "spawn"  # vLLM's TP workers cannot fork a process that touched CUDA
+    print(" ".join([*(f"{key}={shlex.quote(value)}" for key, value in env.items()), shlex.join(command)]))
+    if args.dry_run:
+        return 0
+    return subprocess.run(command, env={**os.environ, **env}).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())
