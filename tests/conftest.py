@@ -47,21 +47,36 @@ def launch_command(script: str, *args: str, num_processes: int = 1) -> list[str]
     ]
 
 
+def run_command(command: list[str], timeout: float = 300, env: dict[str, str] | None = None):
+    """Runs a command from the repository root with the test environment; stdout and stderr merged."""
+    return subprocess.run(
+        command,
+        cwd=REPO_ROOT,
+        env=env or entry_point_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def run_entry_point(script: str, *args: str, timeout: float = 300, launcher: str = "accelerate"):
     """Runs an entry point to completion and returns the CompletedProcess (stdout and stderr merged)."""
     if launcher == "accelerate":
         command = launch_command(script, *args)
     else:  # plain python: quicker, for the fail-fast checks that never reach the trainer
         command = [sys.executable, f"src/open_r1/{script}", *args]
-    return subprocess.run(
-        command,
-        cwd=REPO_ROOT,
-        env=entry_point_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=timeout,
-    )
+    return run_command(command, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def tiny_server(tiny_world, tmp_path_factory):
+    """`transformers serve` of the tiny model on a free 127.0.0.1 port, stopped when the module's tests end."""
+    from open_r1.utils.generation import TransformersServer
+
+    log = tmp_path_factory.mktemp("serve") / "server.log"
+    with TransformersServer(str(tiny_world / "model"), log_path=str(log)) as server:
+        yield server
 
 
 def tiny_overrides(tiny_world: Path, output_dir: Path, kind: str) -> list[str]:

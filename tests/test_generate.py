@@ -9,14 +9,12 @@ import pytest
 from conftest import REPO_ROOT, entry_point_env
 
 from open_r1.generate import build_distilabel_pipeline, check_columns, template_variables
-from open_r1.utils.generation import TransformersServer, free_port
+from open_r1.utils.generation import free_port
 
 
 @pytest.fixture(scope="module")
-def server(tiny_world, tmp_path_factory):
-    log = tmp_path_factory.mktemp("serve") / "server.log"
-    with TransformersServer(str(tiny_world / "model"), log_path=str(log)) as server:
-        yield server
+def server(tiny_server):
+    return tiny_server
 
 
 @pytest.fixture

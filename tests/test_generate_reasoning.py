@@ -12,19 +12,17 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, entry_point_env
+from conftest import REPO_ROOT, entry_point_env, run_command
 
-from open_r1.utils.generation import TransformersServer, free_port
+from open_r1.utils.generation import free_port
 
 
 SCRIPT = str(REPO_ROOT / "scripts" / "generate_reasoning.py")
 
 
 @pytest.fixture(scope="module")
-def server(tiny_world, tmp_path_factory):
-    log = tmp_path_factory.mktemp("serve") / "server.log"
-    with TransformersServer(str(tiny_world / "model"), log_path=str(log)) as server:
-        yield server
+def server(tiny_server):
+    return tiny_server
 
 
 @pytest.fixture
@@ -60,15 +58,7 @@ def _command(server, dataset: Path, output: Path, *extra: str) -> list[str]:
 
 
 def _run(command, timeout=240) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        command,
-        cwd=REPO_ROOT,
-        env=entry_point_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=timeout,
-    )
+    return run_command(command, timeout=timeout)
 
 
 def _start(command, log: Path) -> subprocess.Popen:

@@ -16,11 +16,10 @@ import hashlib
 import json
 import re
 import socket
-import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ACCELERATE, REPO_ROOT, entry_point_env, tiny_overrides
+from conftest import ACCELERATE, run_command, tiny_overrides
 from safetensors.torch import load_file
 
 
@@ -116,15 +115,7 @@ def _launch_two_processes(task: str, tiny_world: Path, output_dir: Path, tmp_pat
         "no",
         *extra,
     ]
-    result = subprocess.run(
-        command,
-        cwd=REPO_ROOT,
-        env=entry_point_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=240,
-    )
+    result = run_command(command, timeout=240)
     if result.returncode != 0:
         errors = [line for line in result.stdout.splitlines() if re.search(r"Error|Traceback|^\[rank\d\]:", line)]
         pytest.fail("2-process launch failed:\n" + "\n".join(errors[-60:]) + "\n...\n" + result.stdout[-3000:])

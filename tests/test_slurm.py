@@ -378,7 +378,10 @@ def test_compute_pass_rate_slices():
     code, output, commands = dry_run("compute_pass_rate.slurm", recipe, "0", "500")
     assert code == 0, output
     ((argv, _),) = commands
-    assert argv[:2] == ["python", "scripts/pass_rate_filtering/compute_pass_rate.py"] and option(argv, "--config") == recipe
+    assert (
+        argv[:2] == ["python", "scripts/pass_rate_filtering/compute_pass_rate.py"]
+        and option(argv, "--config") == recipe
+    )
     assert (option(argv, "--dataset_start_index"), option(argv, "--dataset_end_index")) == ("0", "500")
     # As task 3 of a job array of 500-problem slices.
     code, output, commands = dry_run("compute_pass_rate.slurm", recipe, "500", SLURM_ARRAY_TASK_ID="3")

@@ -21,8 +21,6 @@ Usage:
     accelerate launch src/open_r1/sft.py --config recipes/tiny/sft/config_demo.yaml
 """
 
-import logging
-
 from transformers import set_seed
 from trl import ModelConfig, SFTTrainer, get_peft_config
 
@@ -34,15 +32,9 @@ from open_r1.utils.recipe_parser import OpenR1Parser
 from open_r1.utils.training import init_wandb_training, setup_logging, train_and_save
 
 
-logger = logging.getLogger(__name__)
-
-
 def main(script_args: ScriptArguments, training_args: SFTConfig, model_args: ModelConfig):
     set_seed(training_args.seed)
-    setup_logging(training_args)
-    logger.info("Model parameters %s", model_args)
-    logger.info("Script parameters %s", script_args)
-    logger.info("Training parameters %s", training_args)
+    setup_logging(script_args, training_args, model_args)
 
     # Data first: a bad dataset fails in seconds, before a model is loaded.
     dataset = get_dataset(script_args)

@@ -25,8 +25,9 @@ from transformers.trainer_utils import get_last_checkpoint
 logger = logging.getLogger("open_r1")
 
 
-def setup_logging(training_args) -> None:
-    """One format and one level (the recipe's `log_level`) for open_r1, transformers and datasets."""
+def setup_logging(script_args, training_args, model_args) -> None:
+    """One format and one level (the recipe's `log_level`) for open_r1, transformers and datasets; logs the run's
+    full configuration so a log alone says what was run."""
     logging.basicConfig(
         format="%(asctime)s - %(levelname)s - %(name)s - %(message)s",
         datefmt="%Y-%m-%d %H:%M:%S",
@@ -46,6 +47,9 @@ def setup_logging(training_args) -> None:
         training_args.parallel_mode.value == "distributed",
         training_args.bf16,
     )
+    logger.info("Model parameters %s", model_args)
+    logger.info("Script parameters %s", script_args)
+    logger.info("Training parameters %s", training_args)
 
 
 def init_wandb_training(training_args) -> None:
