@@ -1,4 +1,4 @@
-.PHONY: install style quality test test-fast tiny sft-tiny grpo-tiny demo evaluate summarize pass-rate-tiny decontamination-figure clean
+.PHONY: install style quality test test-fast tiny sft-tiny grpo-tiny grpo-code-tiny demo evaluate summarize pass-rate-tiny decontamination-figure clean
 
 # Everything runs from the project's own virtual environment; `make install` creates it.
 VENV ?= .venv
@@ -54,6 +54,11 @@ decontamination-figure:
 
 clean:
 	rm -rf data/tiny .pytest_cache .ruff_cache
+
+# GRPO with the code reward, programs judged in the local sandbox (no API key).
+grpo-code-tiny: tiny
+	$(PYTHON) -m open_r1.utils.tiny_code_data data/tiny/code.jsonl
+	$(VENV)/bin/accelerate launch --num_processes 1 src/open_r1/grpo.py --config recipes/tiny/grpo/config_code.yaml
 
 # The whole R1 recipe on a tiny model (installs first on a fresh clone). SEED=0|1|2 reproduces the README table.
 SEED ?= 0

@@ -33,6 +33,7 @@ _deps = [
     "distilabel[openai,ray]==1.5.3",
     "e2b-code-interpreter>=2.0.0",
     "einops>=0.8.0",
+    "fastapi>=0.110",
     "huggingface-hub>=1.0.0",
     "jieba>=0.42.1",
     "latex2sympy2_extended==1.0.6",
@@ -47,6 +48,7 @@ _deps = [
     "pytest>=8.0",
     "pytest-timeout>=2.3",
     "python-dotenv>=1.0",
+    "requests>=2.31",
     "pyyaml>=6.0",
     "ruff==0.17.5",
     "safetensors>=0.4.5",
@@ -54,6 +56,7 @@ _deps = [
     "torch==2.13.0",
     "tqdm>=4.66",
     "transformers==5.17.0",
+    "uvicorn>=0.29",
     "trl==1.16.0",
     "vllm==0.31.0",
     "wandb>=0.19.0",
@@ -71,7 +74,9 @@ def deps_list(*names):
 extras = {}
 extras["tests"] = deps_list("pytest", "pytest-timeout", "parameterized", "math-verify", "jieba", "matplotlib")
 extras["quality"] = deps_list("ruff")
-extras["code"] = deps_list("e2b-code-interpreter", "morphcloud", "python-dotenv", "jieba")
+extras["code"] = deps_list(
+    "e2b-code-interpreter", "morphcloud", "python-dotenv", "jieba", "fastapi", "uvicorn", "requests"
+)
 extras["eval"] = deps_list("lighteval", "math-verify", "matplotlib", "xxhash")
 extras["dev"] = extras["quality"] + extras["tests"] + extras["eval"] + extras["code"]
 # GPU-only extras: they need CUDA and are never installed on CPU machines. flash-attn has no wheel on PyPI and

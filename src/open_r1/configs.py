@@ -233,8 +233,34 @@ class GRPOScriptArguments(ScriptArguments):
     code_provider: Literal["e2b", "local", "morph"] = field(
         default="e2b", metadata={"help": "Where the code rewards run programs: e2b, morph, or local (no key needed)."}
     )
-    ioi_provider: Literal["piston", "morph"] = field(
-        default="piston", metadata={"help": "Where the IOI reward runs programs: piston or morph."}
+    ioi_provider: Literal["piston", "morph", "local"] = field(
+        default="piston", metadata={"help": "Where the IOI reward runs programs: piston, morph or local."}
+    )
+    cf_provider: Literal["piston", "local"] = field(
+        default="piston",
+        metadata={"help": "Where the Codeforces reward runs programs: piston (PISTON_ENDPOINTS) or local."},
+    )
+    local_router_url: str | None = field(
+        default=None,
+        metadata={
+            "help": "URL (host:port) of a router serving the local sandbox (scripts/e2b_router.py --provider "
+            "local), so CPU nodes run the code of GPU nodes."
+        },
+    )
+    enforce_same_language: bool = field(
+        default=False,
+        metadata={"help": "Code rewards: raise an error when one batch mixes programming languages."},
+    )
+    code_timeout_s: float = field(
+        default=5.0, metadata={"help": "Local code sandbox: wall-clock and CPU seconds per test case (open-r1's 5 s)."}
+    )
+    code_memory_mb: int = field(default=1024, metadata={"help": "Local code sandbox: memory per process, MiB."})
+    code_max_processes: int = field(
+        default=64, metadata={"help": "Local code sandbox: processes and threads per program (fork floods stop)."}
+    )
+    code_max_output_bytes: int = field(
+        default=1048576,
+        metadata={"help": "Local code sandbox: captured stdout/stderr per test case; a program printing more fails."},
     )
     max_completion_len: int = field(
         default=16384, metadata={"help": "Soft overlong punishment: completion length (tokens) of the full penalty."}

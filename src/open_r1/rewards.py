@@ -31,6 +31,10 @@ Where this differs from open-r1, on purpose (each has a test):
 - `code`: every expected output line must match (open-r1's `zip` passed a program that printed too few lines);
   `ioi_code`/`cf_code` ignore trl's non-column keywords (`trainer_state`, `log_metric`, ...).
 
+Code runs through `execute_scripts` (utils/code_providers.py: the local sandbox, E2B, Morph, routers) and
+`score_submissions` (utils/competitive_programming: IOI/Codeforces judges); docs/sandbox.md says what the local
+sandbox guarantees.
+
 A new reward is one function here plus one line in `_REGISTRY`.
 """
 
@@ -438,9 +442,31 @@ rate
 """
 
 
+def outputs_match(output: str, expected: str) -> bool:
+    """The evaluation script's rule, for backends that judge natively: line by line, ignoring surrounding
+    whitespace and trailing blank lines; every expected line must match."""
+    lines, expected_lines = output.strip().splitlines(), expected.strip().splitlines()
+    return len(lines) == len(expected_lines) and all(a.strip() == b.strip() for a, b in zip(lines, expected_lines))
+
+
+class EvaluationScript(str):
+    """The text of an evaluation script, plus what it evaluates (`code`, `test_cases`, `language`, `command`).
+
+    Remote sandboxes run the text. The local sandbox judges natively instead: it runs the program alone on each
+    test case and compares outputs itself, so a program cannot tamper with a harness sharing its sandbox (print a
+    fake pass rate into the harness's output, kill it, ...).
+    """
+
+    code: str
+    test_cases: list[dict[str, str]]
+    language: str
+    command: list[str]
+
+
 def code_evaluation_script(code: str, test_cases: list[dict[str, str]], language: str = "python") -> str:
     """A Python script that runs `code` on each test case and reports the pass rate, both as its last expression
-    (Jupyter-style sandboxes such as E2B) and as the last line of stdout (plain interpreters)."""
+    (Jupyter-style sandboxes such as E2B) and as the last line of stdout (plain interpreters). The returned string
+    is an `EvaluationScript`, which also carries the code and test cases."""
     if language not in _INTERPRETERS:
         raise ValueError(
             f"The code reward runs {sorted(_INTERPRETERS)} programs; {language!r} needs a judge "
@@ -448,11 +474,16 @@ def code_evaluation_script(code: str, test_cases: list[dict[str, str]], language
         )
     if not test_cases:
         raise ValueError("verification_info has no test_cases: there is nothing to run the program against.")
-    return _EVALUATION_SCRIPT.format(
-        command=json.dumps(_INTERPRETERS[language]),
-        code=json.dumps(code),
-        test_cases=json.dumps(json.dumps(test_cases)),
+    script = EvaluationScript(
+        _EVALUATION_SCRIPT.format(
+            command=json.dumps(_INTERPRETERS[language]),
+            code=json.dumps(code),
+            test_cases=json.dumps(json.dumps(test_cases)),
+        )
     )
+    script.code, script.test_cases, script.language = code, list(test_cases), language
+    script.command = list(_INTERPRETERS[language])
+    return script
 
 
 def execute_scripts(
@@ -462,15 +493,8 @@ def execute_scripts(
 
     The one door between the code rewards and their execution backends (utils/code_providers.py).
     """
-    try:
-        from .utils.code_providers import get_provider
-    except ImportError:
-        get_provider = None
-    if get_provider is None:
-        raise NotImplementedError(
-            f"Code execution provider {provider_type!r} is not available: open_r1.utils.code_providers is not "
-            "installed in this version, so the code rewards cannot run programs yet."
-        )
+    from .utils.code_providers import get_provider
+
     provider = get_provider(provider_type=provider_type, num_parallel=num_parallel, **provider_kwargs)
     return provider.execute_scripts(scripts, languages)
 
@@ -485,7 +509,9 @@ def code_reward(
     """Fraction of the `verification_info` test cases that the completion's last code block passes.
 
     `verification_info` (one per row): {"language": "python", "test_cases": [{"input": ..., "output": ...}, ...]}.
-    A completion without a code block scores 0.0 without running anything.
+    A completion without a code block scores 0.0 without running anything. Keywords in `_PROVIDER_OPTIONS`
+    (router URLs; the local sandbox's `timeout_s`, `memory_mb`, `max_processes`, `max_output_bytes`) configure
+    the provider.
     """
     if "verification_info" not in kwargs:
         raise ValueError("The code rewards need a `verification_info` column (language and test_cases per row).")
@@ -501,13 +527,23 @@ def code_reward(
     if not todo:
         return rewards
     scripts = [code_evaluation_script(codes[i], infos[i]["test_cases"], languages[i]) for i in todo]
-    provider_kwargs = {k: kwargs[k] for k in ("e2b_router_url", "morph_router_url") if kwargs.get(k)}
+    provider_kwargs = {k: kwargs[k] for k in _PROVIDER_OPTIONS if kwargs.get(k) is not None}
     results = execute_scripts(scripts, ["python"] * len(scripts), provider_type, num_parallel, **provider_kwargs)
     for i, result in zip(todo, results):
         rewards[i] = result
     return rewards
 
 
+# Keywords of code_reward that configure its provider (router URLs; the local sandbox's limits).
+_PROVIDER_OPTIONS = (
+    "e2b_router_url",
+    "morph_router_url",
+    "local_router_url",
+    "timeout_s",
+    "memory_mb",
+    "max_processes",
+    "max_output_bytes",
+)
 BINARY_THRESHOLD = 0.99
 
 
@@ -613,12 +649,14 @@ def cf_code_reward(
     """Codeforces score (see `cf_score`) of the completion's last code block in the row's `language` (cpp default)."""
     if scoring_mode not in ("pass_fail", "partial", "weighted_sum"):
         raise ValueError(f"Invalid Codeforces scoring mode {scoring_mode!r}: use pass_fail, partial or weighted_sum.")
-    if patch_code:
-        raise NotImplementedError("patch_code is not supported yet.")
     problems = _columns(kwargs, len(completions))
     codes = [
         extract_code(text, problem.get("language") or "cpp") for text, problem in zip(_texts(completions), problems)
     ]
+    if patch_code:
+        from .utils.competitive_programming import patch_code as patch
+
+        codes = [patch(code, problem.get("language") or "cpp") for code, problem in zip(codes, problems)]
     return score_submissions(
         "cf",
         problems,
@@ -663,13 +701,16 @@ _REGISTRY: dict[str, Callable[["GRPOScriptArguments"], Callable]] = {
     "ioi_code": lambda a: _bind(
         ioi_code_reward,
         test_batch_size=a.code_eval_test_batch_size,
-        provider_type=getattr(a, "ioi_provider", "piston"),
+        provider_type=a.ioi_provider,
     ),
     "cf_code": lambda a: _bind(
-        cf_code_reward, test_batch_size=a.code_eval_test_batch_size, scoring_mode=a.code_eval_scoring_mode
+        cf_code_reward,
+        test_batch_size=a.code_eval_test_batch_size,
+        scoring_mode=a.code_eval_scoring_mode,
+        provider_type=a.cf_provider,
     ),
     "code_format": lambda a: get_code_format_reward(
-        language=a.code_language, think_prefilled=getattr(a, "format_think_prefilled", False)
+        language=a.code_language, think_prefilled=a.format_think_prefilled
     ),
     "tag_count": lambda a: _bind(tag_count_reward, **_prefill(a)),
     "soft_overlong_punishment": lambda a: get_soft_overlong_punishment(
@@ -681,19 +722,31 @@ REWARD_NAMES: frozenset[str] = frozenset(_REGISTRY)
 
 
 def _prefill(args: "GRPOScriptArguments") -> dict[str, bool]:
-    return {"think_prefilled": True} if getattr(args, "format_think_prefilled", False) else {}
+    return {"think_prefilled": True} if args.format_think_prefilled else {}
 
 
 def _code_options(args: "GRPOScriptArguments") -> dict[str, Any]:
     options = {
         "num_parallel": args.parallel_code_exec_per_proc,
         "provider_type": args.code_provider,
-        "enforce_same_language": getattr(args, "enforce_same_language", False),
+        "enforce_same_language": args.enforce_same_language,
     }
-    for name in ("e2b_router_url", "morph_router_url"):
-        if getattr(args, name, None):
+    for name in ("e2b_router_url", "morph_router_url", "local_router_url"):
+        if getattr(args, name) is not None:
             options[name] = getattr(args, name)
+    if options["provider_type"] == "local" and not options.get("local_router_url"):
+        # The sandbox's limits (GRPOScriptArguments.code_*), and a probe of this machine now, before a model is
+        # loaded: it fails fast where no isolation works and logs every guarantee that is missing.
+        for name in _LOCAL_LIMITS:
+            options[name] = getattr(args, "code_" + name)
+        from .utils.sandbox import detect_isolation
+
+        detect_isolation()
     return options
+
+
+# The local sandbox's limits, read from GRPOScriptArguments.code_<name>.
+_LOCAL_LIMITS = ("timeout_s", "memory_mb", "max_processes", "max_output_bytes")
 
 
 def get_reward_funcs(script_args: "GRPOScriptArguments") -> list[Callable]:

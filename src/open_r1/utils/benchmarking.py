@@ -144,11 +144,16 @@ def matmul_params(model: torch.nn.Module) -> int:
     return total if tied else total - embedding.numel()
 
 
-def training_flops(model: torch.nn.Module, tokens: int, seq_len: float) -> float:
-    """Model FLOPs of a forward + backward over `tokens` tokens in sequences of `seq_len` (PaLM, appendix B)."""
+def flops_counter(model: torch.nn.Module) -> Callable[[float, float], float]:
+    """(tokens, seq_len) -> model FLOPs of a forward + backward over `tokens` tokens in sequences of `seq_len`
+    (PaLM, appendix B). Holds numbers only, so the model can be freed before the figures are computed."""
     config = model.config.get_text_config() if hasattr(model.config, "get_text_config") else model.config
-    layers, hidden = config.num_hidden_layers, config.hidden_size
-    return tokens * (6 * matmul_params(model) + 12 * layers * hidden * seq_len)
+    layers, hidden, params = config.num_hidden_layers, config.hidden_size, matmul_params(model)
+    return lambda tokens, seq_len: tokens * (6 * params + 12 * layers * hidden * seq_len)
+
+
+def training_flops(model: torch.nn.Module, tokens: int, seq_len: float) -> float:
+    return flops_counter(model)(tokens, seq_len)
 
 
 def peak_device_flops(override_tflops: float | None = None) -> float | None:
@@ -197,6 +202,8 @@ class PeakMemory:
             self._stop.wait(self.interval_s)
 
     def __enter__(self):
+        release_freed_memory()
+        self.before_bytes = current_memory()
         if torch.cuda.is_available():
             torch.cuda.reset_peak_memory_stats()
         else:
@@ -215,6 +222,34 @@ class PeakMemory:
     @property
     def peak_mb(self) -> float:
         return self.peak_bytes / 2**20
+
+    @property
+    def before_mb(self) -> float:
+        return self.before_bytes / 2**20
+
+
+def current_memory() -> int:
+    """Bytes in use now, measured as PeakMemory measures peaks."""
+    if torch.cuda.is_available():
+        return torch.cuda.memory_allocated()
+    import psutil
+
+    return psutil.Process().memory_info().rss
+
+
+def release_freed_memory() -> None:
+    """Frees what earlier variants left behind (objects, the CUDA cache, glibc's free lists) before a measurement,
+    so a variant's RSS peak is not an earlier variant's high-water mark."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (macOS, musl): RSS may include memory freed earlier
+        pass
 
 
 @dataclass

@@ -1,0 +1,363 @@
+# Copyright 2026 The open-r1 reproduction authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""Code execution behind one interface: `get_provider(provider_type, num_parallel, ...).execute_scripts(...)`.
+
+A provider runs evaluation scripts (rewards.code_evaluation_script) and returns what each reports, a pass rate,
+or None where it could not judge (the sandbox service failed; trl skips the row):
+
+    local   this machine's sandbox (utils/sandbox): no key, no code leaves the machine. Judges natively: each test
+            case runs the program alone and outputs are compared here, so a program cannot forge its own score.
+    e2b     E2B cloud sandboxes (E2B_API_KEY), through the e2b-code-interpreter SDK, as open-r1.
+    morph   MorphCloud sandboxes (MORPH_API_KEY), through the morphcloud SDK, as open-r1.
+    any of them behind a router (scripts/e2b_router.py, scripts/morph_router.py): pass `<provider>_router_url`
+            and the scripts go over HTTP to a service that batches the requests of many training processes.
+
+A new backend is one class with `execute_scripts` plus one line in `get_provider`.
+"""
+
+import asyncio
+import logging
+import os
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from typing import Any
+
+from .sandbox import RunResult, Sandbox, SandboxLimits
+
+
+logger = logging.getLogger(__name__)
+
+# open-r1's timeouts for a whole evaluation script in a remote sandbox.
+REMOTE_SANDBOX_TIMEOUT_S = 30
+REMOTE_REQUEST_TIMEOUT_S = 28
+# A plain script (not an EvaluationScript) in the local sandbox gets this much wall-clock time in all.
+LOCAL_SCRIPT_TIMEOUT_S = 30.0
+
+
+class ProviderUnavailableError(NotImplementedError):
+    """A provider that cannot run here: its SDK is not installed, or its credentials are missing."""
+
+
+class CodeExecutionProvider(ABC):
+    """Runs evaluation scripts; returns each script's reported pass rate, None where it could not judge."""
+
+    @abstractmethod
+    def execute_scripts(self, scripts: list[str], languages: list[str]) -> list[float | None]: ...
+
+
+def parse_rate(text: str | None) -> float | None:
+    """The pass rate an evaluation script printed last, None when there is none."""
+    for line in reversed((text or "").strip().splitlines()):
+        try:
+            return float(line.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def run_async(coroutine: Coroutine) -> Any:
+    """Runs a coroutine to completion from sync code, also when the caller's thread already runs an event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    result: dict[str, Any] = {}
+
+    def target():
+        try:
+            result["value"] = asyncio.run(coroutine)
+        except BaseException as error:  # noqa: BLE001 - re-raised in the caller's thread
+            result["error"] = error
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result["value"]
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Local
+# --------------------------------------------------------------------------------------------------------------------
+
+
+class LocalProvider(CodeExecutionProvider):
+    """This machine's sandbox, `num_parallel` programs at once, each under `limits` (per test case)."""
+
+    def __init__(
+        self,
+        num_parallel: int = 2,
+        limits: SandboxLimits | None = None,
+        isolation: str = "auto",
+        shared_slots: threading.Semaphore | None = None,
+    ):
+        if num_parallel < 1:
+            raise ValueError(f"num_parallel must be at least 1, got {num_parallel}.")
+        self.num_parallel = num_parallel
+        self.sandbox = Sandbox(limits or SandboxLimits(), isolation=isolation)
+        self.shared_slots = shared_slots  # a router's bound on programs at once, across all its requests
+
+    def execute_scripts(self, scripts: list[str], languages: list[str]) -> list[float | None]:
+        if len(scripts) != len(languages):
+            raise ValueError(f"Got {len(scripts)} scripts and {len(languages)} languages.")
+        # One job per test case of each evaluation script (judged here), one per plain script (run whole).
+        jobs: list[tuple[int, Callable[[], RunResult], Callable[[RunResult], bool] | None]] = []
+        counts = [0] * len(scripts)
+        for i, (script, language) in enumerate(zip(scripts, languages)):
+            if _is_evaluation(script):
+                for case in script.test_cases:
+                    jobs.append((i, _program_job(self.sandbox, script, case), _case_checker(script, case)))
+                    counts[i] += 1
+            else:
+                jobs.append((i, _script_job(self.sandbox, script, language), None))
+                counts[i] = 1
+        with ThreadPoolExecutor(max_workers=self.num_parallel, thread_name_prefix="sandbox") as pool:
+            results = list(pool.map(lambda job: self._run_job(job[1]), jobs))
+        passed = [0.0] * len(scripts)
+        failed: dict[int, str] = {}
+        for (i, _, check), result in zip(jobs, results):
+            if result.status == "sandbox_error":
+                failed[i] = result.error or "sandbox error"
+            elif check is not None:
+                passed[i] += check(result)
+            else:  # a plain script: its last line is the rate; none means the program broke its own harness
+                passed[i] = (parse_rate(result.stdout) or 0.0) if result.ok else 0.0
+        if failed and len(failed) == len(scripts):
+            raise RuntimeError(f"The local sandbox failed on every script, e.g.: {next(iter(failed.values()))}")
+        for i, error in failed.items():
+            logger.warning("Local sandbox could not judge script %d (it scores None): %s", i, error)
+        return [None if i in failed else passed[i] / counts[i] if counts[i] else 0.0 for i in range(len(scripts))]
+
+    def _run_job(self, job: Callable[[], RunResult]) -> RunResult:
+        if self.shared_slots is None:
+            return job()
+        with self.shared_slots:
+            return job()
+
+
+def _is_evaluation(script: str) -> bool:
+    return all(hasattr(script, name) for name in ("code", "test_cases", "command"))
+
+
+def _program_job(sandbox: Sandbox, script, case: dict[str, str]) -> Callable[[], RunResult]:
+    return lambda: sandbox.run([*script.command, script.code], stdin=case.get("input", ""))
+
+
+def _case_checker(script, case: dict[str, str]) -> Callable[[RunResult], bool]:
+    from ..rewards import outputs_match
+
+    return lambda result: result.ok and outputs_match(result.stdout, str(case.get("output", "")))
+
+
+def _script_job(sandbox: Sandbox, script: str, language: str) -> Callable[[], RunResult]:
+    if language != "python":
+        raise ValueError(f"The local provider runs evaluation scripts in python, got {language!r}.")
+    limits = replace(sandbox.limits, timeout_s=max(LOCAL_SCRIPT_TIMEOUT_S, sandbox.limits.timeout_s))
+    return lambda: sandbox.run(["python3", "-c", script], limits=limits)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# E2B and Morph (cloud sandboxes, as open-r1)
+# --------------------------------------------------------------------------------------------------------------------
+
+
+def _require_key(name: str, provider: str) -> str:
+    key = os.environ.get(name)
+    if not key:
+        raise ProviderUnavailableError(
+            f"Code provider {provider!r} needs the {name} environment variable (an API key), or a router URL "
+            f"(`{provider}_router_url`). To run code on this machine with no key, set `code_provider: local`."
+        )
+    return key
+
+
+class E2BProvider(CodeExecutionProvider):
+    """E2B sandboxes through the e2b-code-interpreter SDK, `num_parallel` at once (open-r1's E2BProvider)."""
+
+    def __init__(self, num_parallel: int = 2, sandbox_factory: Any = None):
+        if sandbox_factory is None:
+            _require_key("E2B_API_KEY", "e2b")
+            try:
+                from e2b_code_interpreter import AsyncSandbox
+            except ImportError as error:
+                raise ProviderUnavailableError(
+                    "Code provider 'e2b' needs the e2b-code-interpreter package: pip install -e '.[code]'."
+                ) from error
+            sandbox_factory = AsyncSandbox
+        self.num_parallel = num_parallel
+        self.sandbox_factory = sandbox_factory
+
+    def execute_scripts(self, scripts: list[str], languages: list[str]) -> list[float | None]:
+        return run_async(self._run_all(scripts, languages))
+
+    async def _run_all(self, scripts, languages):
+        semaphore = asyncio.Semaphore(self.num_parallel)
+        return await asyncio.gather(*(self._run(s, lang, semaphore) for s, lang in zip(scripts, languages)))
+
+    async def _run(self, script: str, language: str, semaphore: asyncio.Semaphore) -> float | None:
+        async with semaphore:
+            sandbox = None
+            try:
+                sandbox = await self.sandbox_factory.create(
+                    timeout=REMOTE_SANDBOX_TIMEOUT_S, request_timeout=REMOTE_REQUEST_TIMEOUT_S
+                )
+                execution = await asyncio.wait_for(
+                    sandbox.run_code(script, language=language), timeout=REMOTE_SANDBOX_TIMEOUT_S + 2
+                )
+                # The script's last expression is the rate; an execution error there means the judge broke.
+                return parse_rate(execution.text) if execution.text is not None else 0.0
+            except Exception as error:  # noqa: BLE001 - a service failure: this row cannot be judged
+                logger.warning("E2B sandbox failed (the script scores None): %s", error)
+                return None
+            finally:
+                if sandbox is not None:
+                    try:
+                        await sandbox.kill()
+                    except Exception:  # noqa: BLE001
+                        pass
+
+
+class MorphProvider(CodeExecutionProvider):
+    """MorphCloud sandboxes through the morphcloud SDK, `num_parallel` at once (open-r1's MorphProvider).
+
+    open-r1 used `morphcloud.sandbox.Sandbox.new(client=..., ttl_seconds=...)` and `sandbox.run_code(...)`; morphcloud
+    releases without that module are refused with a clear error (use a Morph router, or pin a morphcloud with it).
+    """
+
+    def __init__(self, num_parallel: int = 2, sandbox_factory: Any = None, client: Any = None):
+        if sandbox_factory is None:
+            key = _require_key("MORPH_API_KEY", "morph")
+            try:
+                from morphcloud.api import MorphCloudClient
+                from morphcloud.sandbox import Sandbox as MorphSandbox
+            except ImportError as error:
+                raise ProviderUnavailableError(
+                    "Code provider 'morph' needs morphcloud with its `morphcloud.sandbox` module (open-r1's API): "
+                    f"{error}. Install a morphcloud release that has it, or use a Morph router (morph_router_url)."
+                ) from error
+            sandbox_factory, client = MorphSandbox, MorphCloudClient(api_key=key)
+        self.num_parallel = num_parallel
+        self.sandbox_factory = sandbox_factory
+        self.client = client
+
+    def execute_scripts(self, scripts: list[str], languages: list[str]) -> list[float | None]:
+        return run_async(self._run_all(scripts, languages))
+
+    async def _run_all(self, scripts, languages):
+        semaphore = asyncio.Semaphore(self.num_parallel)
+        return await asyncio.gather(*(self._run(s, lang, semaphore) for s, lang in zip(scripts, languages)))
+
+    async def _run(self, script: str, language: str, semaphore: asyncio.Semaphore) -> float | None:
+        timeout = 90  # open-r1's Morph sandbox timeout
+        async with semaphore:
+            sandbox = None
+            try:
+                sandbox = await asyncio.to_thread(self.sandbox_factory.new, client=self.client, ttl_seconds=timeout)
+                result = await asyncio.wait_for(
+                    asyncio.to_thread(sandbox.run_code, script, language=language, timeout=timeout),
+                    timeout=timeout + 6,
+                )
+                text = getattr(result, "text", None) or getattr(result, "stdout", None)
+                rate = parse_rate(text)
+                return 0.0 if rate is None else rate
+            except Exception as error:  # noqa: BLE001 - a service failure: this row cannot be judged
+                logger.warning("Morph sandbox failed (the script scores None): %s", error)
+                return None
+            finally:
+                if sandbox is not None:
+                    for method in ("close", "shutdown"):
+                        try:
+                            await asyncio.to_thread(getattr(sandbox, method))
+                        except Exception:  # noqa: BLE001
+                            pass
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Routers
+# --------------------------------------------------------------------------------------------------------------------
+
+
+class RouterProvider(CodeExecutionProvider):
+    """A router (scripts/e2b_router.py, scripts/morph_router.py) over HTTP: `POST {url}/execute_batch`.
+
+    Both routers' answers are understood: the e2b one `[{"execution": {"results": [{"text": ...}], ...} | null,
+    "exception_str": ...}]`, the morph one `[{"text": ..., "exception_str": ...}]`. Evaluation scripts also send
+    their code and test cases (`evaluations`), so a router serving the local sandbox judges them natively.
+    """
+
+    def __init__(self, router_url: str, timeout_s: float = REMOTE_SANDBOX_TIMEOUT_S):
+        self.url = router_url if "://" in router_url else f"http://{router_url}"  # open-r1 passes host:port
+        self.timeout_s = timeout_s
+
+    def execute_scripts(self, scripts: list[str], languages: list[str]) -> list[float | None]:
+        import requests
+
+        payload = {
+            "scripts": [str(s) for s in scripts],
+            "languages": list(languages),
+            "timeout": int(self.timeout_s),
+            "request_timeout": int(self.timeout_s) - 2,
+            "evaluations": [
+                {"code": s.code, "language": s.language, "test_cases": s.test_cases, "command": s.command}
+                if _is_evaluation(s)
+                else None
+                for s in scripts
+            ],
+        }
+        # The router runs the whole batch; allow it the time of every script run one after the other at worst.
+        response = requests.post(f"{self.url}/execute_batch", json=payload, timeout=self.timeout_s * len(scripts) + 60)
+        if not response.ok:
+            raise RuntimeError(f"Code router {self.url} answered {response.status_code}: {response.text[:500]}")
+        results = response.json()
+        if not isinstance(results, list) or len(results) != len(scripts):
+            raise RuntimeError(f"Code router {self.url} answered {str(results)[:500]!r} for {len(scripts)} scripts.")
+        return [self._rate(result) for result in results]
+
+    def _rate(self, result: dict) -> float | None:
+        if result.get("exception_str"):
+            logger.warning("Code router could not run a script (it scores None): %s", result["exception_str"])
+            return None
+        if "execution" not in result:  # a Morph router
+            return parse_rate(result.get("text"))
+        execution = result.get("execution") or {}
+        texts = [r.get("text") for r in execution.get("results", []) if r.get("is_main_result", True)]
+        return parse_rate(texts[-1]) if texts else None
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Registry
+# --------------------------------------------------------------------------------------------------------------------
+
+PROVIDERS = ("local", "e2b", "morph")
+
+
+def get_provider(provider_type: str = "e2b", num_parallel: int = 2, **kwargs) -> CodeExecutionProvider:
+    """The provider named `provider_type`. Keywords: `<provider>_router_url` (send scripts to a router instead);
+    for `local`, the limits `timeout_s`, `memory_mb`, `max_processes`, `max_output_bytes` and `isolation`."""
+    router_url = kwargs.get(f"{provider_type}_router_url")
+    if router_url:
+        return RouterProvider(router_url)
+    if provider_type == "local":
+        limit_names = ("timeout_s", "memory_mb", "max_processes", "max_output_bytes")
+        limits = SandboxLimits(**{name: kwargs[name] for name in limit_names if kwargs.get(name) is not None})
+        return LocalProvider(num_parallel, limits, isolation=kwargs.get("isolation", "auto"))
+    if provider_type == "e2b":
+        return E2BProvider(num_parallel)
+    if provider_type == "morph":
+        return MorphProvider(num_parallel)
+    raise ValueError(f"Unknown code provider {provider_type!r}: use one of {', '.join(PROVIDERS)}.")
