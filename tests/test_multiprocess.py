@@ -5,9 +5,11 @@ in a `train_and_save` that, after the real one, has every rank write what it saw
 SHA-256 of its model's weights, plus whether those weights equal the checkpoint rank 0 saved. Equal hashes on both
 ranks mean DDP kept the replicas in sync; a hash different from the untrained model means training happened.
 
-On a CPU, accelerate needs `--use_cpu true` (a TrainingArguments option) to form a gloo process group: without it
-each of the two processes trains alone, as rank 0 of a world of 1 (accelerate's state only pairs MULTI_GPU
-launches with a GPU backend). DeepSpeed ZeRO and FSDP cannot run on CPU through accelerate 1.15 + the Trainer
+On a CPU, transformers needs `use_cpu` to form a gloo process group: without it each of the two processes trains
+alone, as rank 0 of a world of 1. The configs turn it on by themselves when launched with several processes and no
+GPU, which is what these runs check: the command line is exactly the README's, with no `--use_cpu`.
+
+DeepSpeed ZeRO and FSDP cannot run on CPU through accelerate 1.15 + the Trainer
 (DeepSpeed is only enabled when not on CPU; FSDP only for GPU-like process groups), so their configs are checked
 without training in tests/test_recipes.py; recipes/README.md says so.
 """
@@ -105,8 +107,6 @@ def _launch_two_processes(task: str, tiny_world: Path, output_dir: Path, tmp_pat
         "--config",
         f"recipes/tiny/{task}/config_demo.yaml",
         *tiny_overrides(tiny_world, output_dir, task),
-        "--use_cpu",
-        "true",
         "--log_level",
         "info",
         "--log_level_replica",
