@@ -1,6 +1,7 @@
 """The entry points run as users run them (`accelerate launch src/open_r1/...`), on the tiny world, on a CPU."""
 
 import json
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -99,6 +100,7 @@ def test_a_killed_run_resumes_from_its_checkpoint(tiny_world, tmp_path):
 
 
 def fail_fast(script: str, recipe: str, *args: str, tmp_path: Path) -> str:
+    """Runs an entry point that must fail; returns the message of the exception it died of (to the end)."""
     result = run_entry_point(
         script,
         "--config",
@@ -112,8 +114,11 @@ def fail_fast(script: str, recipe: str, *args: str, tmp_path: Path) -> str:
         timeout=120,
     )
     assert result.returncode != 0
-    assert "no-such-model" not in result.stdout, "the error came only when loading the model"
-    return result.stdout
+    errors = re.findall(r"^\w+(?:Error|Exception): .*$", result.stdout, flags=re.MULTILINE)
+    assert errors, result.stdout[-3000:]
+    # Loading the missing model would fail with an error naming its path: the run must have died before that.
+    assert "no-such-model" not in errors[-1], "the error came only when loading the model"
+    return result.stdout[result.stdout.rfind(errors[-1]) :]
 
 
 def test_unknown_reward_fails_fast(tiny_world, tmp_path):
