@@ -1,4 +1,4 @@
-.PHONY: install style quality test test-fast tiny sft-tiny grpo-tiny grpo-code-tiny demo evaluate summarize pass-rate-tiny decontamination-figure clean
+.PHONY: install style quality test test-fast tiny sft-tiny grpo-tiny grpo-code-tiny demo evaluate summarize pass-rate-tiny decontamination-figure benchmark clean
 
 # Everything runs from the project's own virtual environment; `make install` creates it.
 VENV ?= .venv
@@ -51,6 +51,12 @@ pass-rate-tiny: tiny
 # Regenerates the decontamination speed/recall figure of the README.
 decontamination-figure:
 	$(PYTHON) scripts/benchmark_decontamination.py --rows 100000 --benchmark_dir ../shared/data --figure docs/decontamination.png
+
+# Where GRPO and SFT step time goes, per variant (docs/benchmarks.md). BENCH_MODEL=tiny|qwen2.5-0.5b|qwen2.5-1.5b
+BENCH_MODEL ?= tiny
+benchmark:
+	$(PYTHON) scripts/benchmark_grpo.py --model $(BENCH_MODEL) --compare-bare --repeats 3
+	$(PYTHON) scripts/benchmark_sft.py --model $(BENCH_MODEL) --repeats 3
 
 clean:
 	rm -rf data/tiny .pytest_cache .ruff_cache

@@ -392,15 +392,19 @@ def main(argv=None) -> dict[str, Any]:
         model_dir = build_model_dir(world_dir, args.model, dtype=dtype)
 
         results, skipped = [], {}
+        runnable = []
         for variant in args.variants:
             reason = skip_reason(variant)
             if reason:
                 skipped[variant] = reason
                 print(f"[skip] {variant}: {reason}", flush=True)
-                continue
-            # Bare trl and open_r1 alternate (bare, open_r1, open_r1, bare, ...) so neither always runs warm.
-            paths = ["bare", "open_r1"] if args.compare_bare and variant == "generate" else ["open_r1"]
-            for repeat in range(args.repeats):
+            else:
+                runnable.append(variant)
+        # Round-robin over repeats, so the first run of the process (cold caches, a growing allocator) does not
+        # always fall on the same variant; bare trl and open_r1 alternate (bare, open_r1, open_r1, bare, ...).
+        for repeat in range(args.repeats):
+            for variant in runnable:
+                paths = ["bare", "open_r1"] if args.compare_bare and variant == "generate" else ["open_r1"]
                 for path in paths if repeat % 2 == 0 else paths[::-1]:
                     print(f"[run] {variant} ({path}), repeat {repeat + 1}/{args.repeats}", flush=True)
                     try:

@@ -264,13 +264,18 @@ def main(argv=None) -> dict[str, Any]:
         dataset = write_varied_length_data(world_dir, args.rows, args.max_turns, args.seed)
 
         runs, skipped = [], {}
+        runnable = []
         for variant in args.variants:
             reason = skip_reason(variant)
             if reason:
                 skipped[variant] = reason
                 print(f"[skip] {variant}: {reason}", flush=True)
-                continue
-            for repeat in range(args.repeats):
+            else:
+                runnable.append(variant)
+        # Round-robin over repeats, so the first run of the process (cold caches, a growing allocator) does not
+        # always fall on the same variant.
+        for repeat in range(args.repeats):
+            for variant in runnable:
                 print(f"[run] {variant}, repeat {repeat + 1}/{args.repeats}", flush=True)
                 try:
                     runs.append(run_variant(args, variant, model_dir, dataset))

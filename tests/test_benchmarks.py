@@ -191,9 +191,10 @@ def test_sft_benchmark_measures_padding(work_dir):
     assert rows["padded"]["padding_share"] > 0.05
     assert rows["padding_free"]["padding_share"] == 0
     # Same rows, same order: padded and padding-free train on exactly the same tokens.
-    padded_tokens = [step["tokens"] for step in payload["runs"][0]["steps"]]
-    padding_free_tokens = [step["tokens"] for step in payload["runs"][1]["steps"]]
-    assert padded_tokens == padding_free_tokens
+    runs = {run["variant"]: run for run in payload["runs"]}
+    assert [step["tokens"] for step in runs["padded"]["steps"]] == [
+        step["tokens"] for step in runs["padding_free"]["steps"]
+    ]
     assert rows["packing"]["mean_sequence_length"] < 256
     assert rows["padded"]["speedup"] == 1
     assert "CUDA" in payload["skipped"]["liger"]
