@@ -60,6 +60,7 @@ from open_r1.utils.benchmarking import (  # noqa: E402
     build_world,
     device_info,
     flops_counter,
+    gpu_only_skip_reason,
     markdown_table,
     median,
     peak_device_flops,
@@ -68,25 +69,6 @@ from open_r1.utils.benchmarking import (  # noqa: E402
 
 
 VARIANTS = ("generate", "continuous_batching", "vllm", "gradient_checkpointing", "liger")
-
-
-def skip_reason(variant: str) -> str | None:
-    """Why a variant cannot run on this machine, or None."""
-    if variant == "liger":
-        if not torch.cuda.is_available():
-            return "liger kernels are Triton kernels and need a CUDA GPU"
-        try:
-            import liger_kernel  # noqa: F401
-        except ImportError:
-            return 'liger-kernel is not installed (pip install "torch==2.13.0" -e ".[liger]")'
-    if variant == "vllm":
-        if not torch.cuda.is_available():
-            return "vLLM needs a CUDA GPU"
-        try:
-            import vllm  # noqa: F401
-        except ImportError:
-            return 'vLLM is not installed (pip install "torch==2.13.0" -e ".[vllm]")'
-    return None
 
 
 def variant_settings(variant: str, args) -> dict[str, Any]:
@@ -394,7 +376,7 @@ def main(argv=None) -> dict[str, Any]:
         results, skipped = [], {}
         runnable = []
         for variant in args.variants:
-            reason = skip_reason(variant)
+            reason = gpu_only_skip_reason(variant)
             if reason:
                 skipped[variant] = reason
                 print(f"[skip] {variant}: {reason}", flush=True)

@@ -55,6 +55,7 @@ from open_r1.utils.benchmarking import (  # noqa: E402
     build_world,
     device_info,
     flops_counter,
+    gpu_only_skip_reason,
     markdown_table,
     median,
     peak_device_flops,
@@ -63,17 +64,6 @@ from open_r1.utils.benchmarking import (  # noqa: E402
 
 
 VARIANTS = ("padded", "padding_free", "packing", "liger", "gradient_checkpointing")
-
-
-def skip_reason(variant: str) -> str | None:
-    if variant == "liger":
-        if not torch.cuda.is_available():
-            return "liger kernels are Triton kernels and need a CUDA GPU"
-        try:
-            import liger_kernel  # noqa: F401
-        except ImportError:
-            return 'liger-kernel is not installed (pip install "torch==2.13.0" -e ".[liger]")'
-    return None
 
 
 def variant_settings(variant: str) -> dict[str, Any]:
@@ -266,7 +256,7 @@ def main(argv=None) -> dict[str, Any]:
         runs, skipped = [], {}
         runnable = []
         for variant in args.variants:
-            reason = skip_reason(variant)
+            reason = gpu_only_skip_reason(variant)
             if reason:
                 skipped[variant] = reason
                 print(f"[skip] {variant}: {reason}", flush=True)

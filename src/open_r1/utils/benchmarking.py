@@ -28,6 +28,7 @@ matmuls, the LM head included and the input embedding lookup excluded; L layers,
 divided by the update time and the device's dense bf16 peak. Only computed where CUDA is present.
 """
 
+import importlib.util
 import json
 import os
 import platform
@@ -376,3 +377,21 @@ def write_json(path: str, payload: dict[str, Any]) -> None:
     with open(path, "w", encoding="utf-8") as file:
         json.dump(payload, file, indent=2)
         file.write("\n")
+
+
+# GPU-only benchmark variants -> the package each needs (and the setup.py extra that installs it).
+GPU_ONLY_VARIANTS = {"liger": "liger_kernel", "vllm": "vllm"}
+
+
+def gpu_only_skip_reason(variant: str) -> str | None:
+    """Why a GPU-only variant (liger, vllm) cannot run on this machine, or None when it can (or is not GPU-only)."""
+    package = GPU_ONLY_VARIANTS.get(variant)
+    if package is None:
+        return None
+    import torch
+
+    if not torch.cuda.is_available():
+        return f"{variant} needs a CUDA GPU"
+    if importlib.util.find_spec(package) is None:
+        return f'{package} is not installed (pip install "torch==2.13.0" -e ".[{variant}]")'
+    return None

@@ -186,7 +186,23 @@ def _require_key(name: str, provider: str) -> str:
     return key
 
 
-class E2BProvider(CodeExecutionProvider):
+class _RemoteSandboxProvider(CodeExecutionProvider):
+    """A hosted sandbox per script, at most `num_parallel` at once; subclasses say how one script runs."""
+
+    num_parallel: int
+
+    def execute_scripts(self, scripts: list[str], languages: list[str]) -> list[float | None]:
+        return run_async(self._run_all(scripts, languages))
+
+    async def _run_all(self, scripts, languages):
+        semaphore = asyncio.Semaphore(self.num_parallel)
+        return await asyncio.gather(*(self._run(s, lang, semaphore) for s, lang in zip(scripts, languages)))
+
+    async def _run(self, script: str, language: str, semaphore: asyncio.Semaphore) -> float | None:
+        raise NotImplementedError
+
+
+class E2BProvider(_RemoteSandboxProvider):
     """E2B sandboxes through the e2b-code-interpreter SDK, `num_parallel` at once (open-r1's E2BProvider)."""
 
     def __init__(self, num_parallel: int = 2, sandbox_factory: Any = None):
@@ -201,13 +217,6 @@ class E2BProvider(CodeExecutionProvider):
             sandbox_factory = AsyncSandbox
         self.num_parallel = num_parallel
         self.sandbox_factory = sandbox_factory
-
-    def execute_scripts(self, scripts: list[str], languages: list[str]) -> list[float | None]:
-        return run_async(self._run_all(scripts, languages))
-
-    async def _run_all(self, scripts, languages):
-        semaphore = asyncio.Semaphore(self.num_parallel)
-        return await asyncio.gather(*(self._run(s, lang, semaphore) for s, lang in zip(scripts, languages)))
 
     async def _run(self, script: str, language: str, semaphore: asyncio.Semaphore) -> float | None:
         async with semaphore:
@@ -232,7 +241,7 @@ class E2BProvider(CodeExecutionProvider):
                         pass
 
 
-class MorphProvider(CodeExecutionProvider):
+class MorphProvider(_RemoteSandboxProvider):
     """MorphCloud sandboxes through the morphcloud SDK, `num_parallel` at once (open-r1's MorphProvider).
 
     open-r1 used `morphcloud.sandbox.Sandbox.new(client=..., ttl_seconds=...)` and `sandbox.run_code(...)`; morphcloud
@@ -254,13 +263,6 @@ class MorphProvider(CodeExecutionProvider):
         self.num_parallel = num_parallel
         self.sandbox_factory = sandbox_factory
         self.client = client
-
-    def execute_scripts(self, scripts: list[str], languages: list[str]) -> list[float | None]:
-        return run_async(self._run_all(scripts, languages))
-
-    async def _run_all(self, scripts, languages):
-        semaphore = asyncio.Semaphore(self.num_parallel)
-        return await asyncio.gather(*(self._run(s, lang, semaphore) for s, lang in zip(scripts, languages)))
 
     async def _run(self, script: str, language: str, semaphore: asyncio.Semaphore) -> float | None:
         timeout = 90  # open-r1's Morph sandbox timeout
