@@ -356,7 +356,6 @@ def test_run_benchmarks_script_all(fake_sbatch):
     assert all(args[6:8] == ["False", "False"] and len(args) == 8 for args, _ in fake_sbatch())  # 1.5B, no prompt
 
 
-@pytest.mark.skipif(not (REPO_ROOT / "slurm" / "evaluate.slurm").exists(), reason="slurm/evaluate.slurm not present")
 def test_submitted_arguments_fit_the_slurm_script():
     args = evaluation.sbatch_command("aime24", "org/m-7B", "v01", system_prompt="Be brief, please.")[2:]
     env = {**entry_point_env(), "DRY_RUN": "1"}
