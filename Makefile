@@ -1,4 +1,4 @@
-.PHONY: install style quality test test-fast tiny sft-tiny grpo-tiny grpo-code-tiny demo evaluate summarize pass-rate-tiny decontamination-figure benchmark clean
+.PHONY: install style quality test test-fast slurm-up slurm-down tiny sft-tiny grpo-tiny grpo-code-tiny demo evaluate summarize pass-rate-tiny decontamination-figure benchmark clean
 
 # Everything runs from the project's own virtual environment; `make install` creates it.
 VENV ?= .venv
@@ -71,3 +71,10 @@ SEED ?= 0
 demo:
 	@test -x $(PYTHON) || $(MAKE) install
 	$(PYTHON) scripts/demo.py --seed $(SEED) --output-dir data/demo
+
+# A two-node Slurm cluster on this machine (root; see slurm/README.md) to try the launchers for real.
+slurm-up:
+	bash slurm/test_cluster.sh up
+
+slurm-down:
+	bash slurm/test_cluster.sh down

@@ -28,14 +28,15 @@ run_bg() {
   fi
 }
 
-# The job's node names, one per line. Without scontrol (a dry run on a laptop) SLURM_JOB_NODELIST is read as a
-# comma-separated list of names, e.g. node1,node2.
+# The job's node names, one per line. A dry run may happen where scontrol is installed but has no cluster to ask (a
+# laptop, a CI machine): SLURM_JOB_NODELIST is then read as a comma-separated list of names, e.g. node1,node2.
 job_hostnames() {
+  local nodelist="${SLURM_JOB_NODELIST:?SLURM_JOB_NODELIST is not set: run under sbatch, or set it}"
   if command -v scontrol >/dev/null 2>&1; then
-    scontrol show hostnames "${SLURM_JOB_NODELIST:?SLURM_JOB_NODELIST is not set: run under sbatch, or set it}"
-  else
-    tr ',' '\n' <<<"${SLURM_JOB_NODELIST:?SLURM_JOB_NODELIST is not set: run under sbatch, or set it}"
+    scontrol show hostnames "$nodelist" 2>/dev/null && return 0
+    [[ "${DRY_RUN:-0}" == "1" ]] || die "scontrol show hostnames $nodelist failed: is this running under sbatch?"
   fi
+  tr ',' '\n' <<<"$nodelist"
 }
 
 # Activates the project's environment (OPEN_R1_VENV, default .venv) unless this is a dry run.

@@ -90,3 +90,21 @@ def tiny_overrides(tiny_world: Path, output_dir: Path, kind: str) -> list[str]:
         "--output_dir",
         str(output_dir),
     ]
+
+
+@pytest.fixture(scope="session")
+def slurm_cluster():
+    """The two-node Slurm test cluster (slurm/test_cluster.sh), started once per session, stopped at its end.
+
+    Jobs submitted through it see the test environment (offline hub, this project's virtual environment). Skips with
+    the reason where the cluster cannot run (not Linux, not root, no Slurm and no apt); anywhere else a cluster that
+    does not start is an error, not a skip.
+    """
+    from slurm_cluster import running_cluster, why_no_cluster
+
+    reason = why_no_cluster()
+    if reason:
+        pytest.skip(reason)
+    with running_cluster() as cluster:
+        cluster.env.update(entry_point_env(), SLURM_CONF=str(cluster.conf), OPEN_R1_VENV=sys.prefix)
+        yield cluster

@@ -20,6 +20,7 @@ import yaml
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SLURM = REPO_ROOT / "slurm"
 SCRIPTS = sorted([*SLURM.glob("*.slurm"), *SLURM.glob("piston/*.sh"), SLURM / "lib.sh"])
+TEST_CLUSTER = SLURM / "test_cluster.sh"  # not a launcher (no dry run): the two-node cluster the slurm tests use
 EXPECTED = {
     "train.slurm",
     "evaluate.slurm",
@@ -78,7 +79,7 @@ def test_every_launcher_is_present():
     assert (SLURM / "README.md").is_file() and (SLURM / "piston" / "README.md").is_file()
 
 
-@pytest.mark.parametrize("path", SCRIPTS, ids=_ids(SCRIPTS))
+@pytest.mark.parametrize("path", [*SCRIPTS, TEST_CLUSTER], ids=_ids([*SCRIPTS, TEST_CLUSTER]))
 def test_bash_syntax(path):
     result = subprocess.run(["bash", "-n", str(path)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
@@ -88,7 +89,7 @@ def test_shellcheck():
     if shutil.which("shellcheck") is None:
         pytest.skip("shellcheck is not installed (apt-get install -y shellcheck); bash -n still ran")
     result = subprocess.run(
-        ["shellcheck", "-x", *[p.relative_to(REPO_ROOT).as_posix() for p in SCRIPTS]],
+        ["shellcheck", "-x", *[p.relative_to(REPO_ROOT).as_posix() for p in [*SCRIPTS, TEST_CLUSTER]]],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,

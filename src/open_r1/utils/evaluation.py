@@ -150,6 +150,9 @@ def run_lighteval_job(benchmark: str, training_args, model_args) -> None:
         system_prompt=getattr(training_args, "system_prompt", None),
     )
     print(f"Launching benchmark `{benchmark}`: {shlex.join(command)}")
+    # slurmd opens the job's --output file (./logs/evaluate/...) before the script runs: a missing folder would fail
+    # the job with no log at all, so it is made here (clones have it; an installed package run elsewhere may not).
+    os.makedirs(os.path.join("logs", "evaluate"), exist_ok=True)
     subprocess.run(command, check=True, env=_job_environment())
 
 
