@@ -189,7 +189,12 @@ def detect_isolation(requested: str = "auto") -> Isolation:
                 break
             failures.append(f"{isolation.mode}: {result.error or result.stderr.strip() or result.status}")
         else:
-            raise RuntimeError("No sandbox isolation works on this machine: " + "; ".join(failures))
+            raise RuntimeError(
+                "No sandbox isolation works on this machine: "
+                + "; ".join(failures)
+                + ". Run where user namespaces are allowed (or as root), or judge code elsewhere: "
+                "code_provider: e2b or morph (an API key), or a router URL (docs/sandbox.md)."
+            )
         if failures:
             logger.warning("Sandbox: stronger isolation unavailable here (%s).", "; ".join(failures))
         if isolation.missing:
