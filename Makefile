@@ -50,7 +50,7 @@ pass-rate-tiny: tiny
 
 # Regenerates the decontamination speed/recall figure of the README.
 decontamination-figure:
-	$(PYTHON) scripts/benchmark_decontamination.py --rows 100000 --benchmark_dir ../shared/data --figure docs/decontamination.png
+	$(PYTHON) scripts/benchmark_decontamination.py --rows 100000 --figure docs/decontamination.png
 
 # Where GRPO and SFT step time goes, per variant (docs/benchmarks.md). BENCH_MODEL=tiny|qwen2.5-0.5b|qwen2.5-1.5b
 BENCH_MODEL ?= tiny

@@ -120,6 +120,8 @@ setup(
     license="Apache-2.0",
     package_dir={"": "src"},
     packages=find_packages("src"),
+    # The offline benchmark copies (src/open_r1/benchmark_data/README.md): an installed package evaluates offline too.
+    package_data={"open_r1.benchmark_data": ["*.jsonl", "README.md"]},
     zip_safe=False,
     extras_require=extras,
     python_requires=">=3.10.9",

@@ -13,7 +13,7 @@
 # limitations under the License.
 """Measures scripts/decontaminate.py on a synthetic dataset with planted contamination, and draws the README figure.
 
-    python scripts/benchmark_decontamination.py --rows 100000 --benchmark_dir ../shared/data --figure docs/decontamination.png
+    python scripts/benchmark_decontamination.py --rows 100000 --figure docs/decontamination.png   (make decontamination-figure)
 
 The dataset is random problem-like text (words drawn from GSM8K questions, 30-120 per row) plus, for each
 benchmark, `--planted` rows of four kinds: a verbatim copy, a reformatted copy (upper case, `$` and punctuation
@@ -36,6 +36,7 @@ from datasets import Dataset
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from decontaminate import decontaminate, load_benchmark  # noqa: E402
 
+from open_r1 import benchmark_data  # noqa: E402
 from open_r1.utils.decontamination import build_lookup  # noqa: E402
 
 
@@ -174,7 +175,9 @@ if __name__ == "__main__":
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--planted", type=int, default=25, help="Planted rows per benchmark and kind")
     parser.add_argument(
-        "--benchmark_dir", default="../shared/data", help="Local benchmark files (and gsm8k_test.jsonl)"
+        "--benchmark_dir",
+        default=str(benchmark_data.DATA_DIR),
+        help="Local benchmark files and gsm8k_test.jsonl (default: the copies shipped in open_r1.benchmark_data)",
     )
     parser.add_argument("--benchmarks", nargs="+", default=["math_500", "aime_2024", "aime_2025"])
     parser.add_argument("--ngram_size", type=int, default=8)

@@ -14,13 +14,14 @@
 """Flags (and optionally drops) training problems that share a word n-gram with an evaluation benchmark.
 
     python scripts/decontaminate.py --dataset open-r1/OpenR1-Math-220k --problem_column problem \
-        --benchmark_dir ../shared/data --benchmarks math_500 aime_2024 aime_2025 --cleanup --output_dir data/clean
+        --benchmarks math_500 aime_2024 aime_2025 --cleanup --output_dir data/clean
 
 Adds one boolean column `contaminated_<benchmark>` per benchmark and prints how many rows each contaminates.
 `--cleanup` drops every contaminated row (and the columns); the result is saved with `--output_dir` and/or pushed
 with `--new_dataset_name`. Benchmarks load from the hub by default, or offline from `--benchmark_dir` (files named
-as in ../shared/data: math500.jsonl, aime24.jsonl, aime25.jsonl, gpqa_diamond.csv/.jsonl) or
-`--benchmark_file name=path`. How n-grams are matched: src/open_r1/utils/decontamination.py.
+math500.jsonl, aime24.jsonl, aime25.jsonl, gpqa_diamond.csv/.jsonl) or `--benchmark_file name=path`. Where the hub
+cannot be reached, MATH-500 and AIME 2024/2025 fall back to the copies shipped in the package (open_r1.benchmark_data)
+with a warning; GPQA has no shipped copy. How n-grams are matched: src/open_r1/utils/decontamination.py.
 """
 
 import argparse
@@ -34,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 from datasets import Dataset
 
+from open_r1 import benchmark_data
 from open_r1.utils.data import load_dataset_any
 from open_r1.utils.decontamination import build_lookup, contamination_flags
 
@@ -85,6 +87,15 @@ def load_benchmark(name: str, benchmark_dir: str | None, files: dict[str, str]) 
         try:
             dataset = load_dataset_any(known.hub_id, known.config, known.split)
         except Exception as error:
+            shipped = known.local_files[0]
+            if shipped in benchmark_data.FILES:
+                logger.warning(
+                    "Could not load %s from the hub (%s); using the copy shipped with open-r1, %s.",
+                    known.hub_id,
+                    type(error).__name__,
+                    benchmark_data.path(shipped),
+                )
+                return [str(row[known.column]) for row in benchmark_data.rows(shipped)]
             where = f" or in {benchmark_dir} (tried {', '.join(known.local_files)})" if benchmark_dir else ""
             raise RuntimeError(
                 f"Could not load benchmark {name!r} from the hub ({known.hub_id}: {type(error).__name__}){where}. "

@@ -16,7 +16,7 @@
 # `make evaluate`: evaluates MODEL on TASK with lighteval, the settings read from environment variables (Make
 # passes its command-line variables as such). Run it directly the same way:
 #
-#   MODEL=data/tiny/model TASK=math_500 BACKEND=accelerate DATA_DIR=../shared/data MAX_SAMPLES=8 bash scripts/evaluate.sh
+#   MODEL=data/tiny/model TASK=math_500 BACKEND=accelerate DATA_DIR=src/open_r1/benchmark_data MAX_SAMPLES=8 bash scripts/evaluate.sh
 #
 #   MODEL            hub id or local folder (required)
 #   TASK             math_500, aime24, aime25, gpqa, lcb, a comma-separated list, or all (required)

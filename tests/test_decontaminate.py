@@ -1,4 +1,4 @@
-"""scripts/decontaminate.py and the hashed n-gram matcher, against the offline benchmark copies in ../shared/data."""
+"""scripts/decontaminate.py and the hashed n-gram matcher, against the benchmark copies shipped in open_r1.benchmark_data."""
 
 import json
 import random
@@ -11,17 +11,18 @@ import pytest
 from conftest import REPO_ROOT, entry_point_env
 from datasets import Dataset
 
+from open_r1 import benchmark_data
 from open_r1.utils.data import load_dataset_any
 from open_r1.utils.decontamination import build_lookup, contaminated, contamination_flags, words
 
 
-DATA = REPO_ROOT.parent / "shared" / "data"
+DATA = benchmark_data.DATA_DIR
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
 from decontaminate import decontaminate  # noqa: E402
 
 
 def _problems(name: str, column: str = "problem") -> list[str]:
-    return [json.loads(line)[column] for line in (DATA / name).read_text().splitlines()]
+    return [row[column] for row in benchmark_data.rows(name)]
 
 
 @pytest.fixture(scope="module")
@@ -69,13 +70,14 @@ def test_cli_flags_reports_and_drops_contaminated_rows(benchmarks, tmp_path):
     path = tmp_path / "train.jsonl"
     path.write_text("".join(json.dumps({"problem": p, "id": i}) + "\n" for i, p in enumerate(clean + planted)))
     command = [
-        sys.executable, "scripts/decontaminate.py", "--dataset", str(path), "--benchmark_dir", str(DATA),
+        sys.executable, "scripts/decontaminate.py", "--dataset", str(path),  # offline: the shipped copies, with a warning
         "--benchmarks", "math_500", "aime_2024", "aime_2025", "--num_proc", "2", "--batch_size", "64",
         "--report_json", str(tmp_path / "report.json"), "--cleanup", "--output_dir", str(tmp_path / "clean"),
     ]  # fmt: skip
     result = subprocess.run(command, cwd=REPO_ROOT, env=entry_point_env(), capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "| math_500 |" in result.stdout and "Kept 200 of 205 rows" in result.stdout
+    assert result.stderr.count("using the copy shipped with open-r1") == 3, result.stderr[-3000:]
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["contaminated"] == {"math_500": 3, "aime_2024": 0, "aime_2025": 2}
     kept = load_dataset_any(str(tmp_path / "clean"))

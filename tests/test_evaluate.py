@@ -1,7 +1,7 @@
 """Evaluation: the benchmark tasks score right answers right, run offline on local data, and launch as users do.
 
-Benchmark data is the offline copy in ../shared/data (math500.jsonl, aime24.jsonl, aime25.jsonl); GPQA and
-LiveCodeBench have no local copy, so their prompts and metrics are checked on handmade rows in the hub's shape.
+Benchmark data is the copy shipped in the package (open_r1.benchmark_data: math500.jsonl, aime24.jsonl,
+aime25.jsonl); GPQA and LiveCodeBench have no local copy, so their prompts and metrics are checked on handmade rows in the hub's shape.
 """
 
 import base64
@@ -24,7 +24,7 @@ from lighteval.models.vllm.vllm_model import VLLMModelConfig
 from lighteval.tasks.lighteval_task import LightevalTask
 from lighteval.tasks.registry import Registry
 
-from open_r1 import evaluate
+from open_r1 import benchmark_data, evaluate
 from open_r1.utils import evaluation
 
 
@@ -33,11 +33,9 @@ import summarize_evals  # noqa: E402
 import upload_details  # noqa: E402
 
 
-DATA_DIR = REPO_ROOT.parent / "shared" / "data"
+DATA_DIR = benchmark_data.DATA_DIR
 LOCAL_FILES = {"math_500": "math500.jsonl", "aime24": "aime24.jsonl", "aime25": "aime25.jsonl"}
 PUBLISHED_N = {"math_500": 4, "aime24": 64, "aime25": 64, "gpqa:diamond": 8, "lcb:codegeneration": 16}
-
-needs_data = pytest.mark.skipif(not DATA_DIR.is_dir(), reason=f"offline benchmark copies not found at {DATA_DIR}")
 
 
 def tasks_by_name(**overrides) -> dict:
@@ -45,8 +43,7 @@ def tasks_by_name(**overrides) -> dict:
 
 
 def first_row(task: str) -> dict:
-    with open(DATA_DIR / LOCAL_FILES[task]) as f:
-        return json.loads(f.readline())
+    return benchmark_data.rows(LOCAL_FILES[task])[0]
 
 
 def score(config, row: dict, predictions: list[str]) -> float:
@@ -90,7 +87,6 @@ LCB_WRONG = "```python\na, b = map(int, input().split())\nprint(a - b)\n```"
 # --- metrics ------------------------------------------------------------------------------------------------------
 
 
-@needs_data
 @pytest.mark.parametrize("task", ["math_500", "aime24", "aime25"])
 def test_math_metric_scores_the_reference_answer_right_and_another_wrong(task):
     config = tasks_by_name(num_samples=1)[task]
@@ -100,18 +96,14 @@ def test_math_metric_scores_the_reference_answer_right_and_another_wrong(task):
     assert score(config, row, ["I do not know."]) == 0.0
 
 
-@needs_data
 def test_math_metric_reads_equivalent_forms_of_an_answer():
     config = tasks_by_name(num_samples=1)["aime24"]
     row = first_row("aime24")  # answer "204"
     assert score(config, row, [boxed("204.0")]) == 1.0
-    zero_padded = next(
-        json.loads(line) for line in open(DATA_DIR / "aime24.jsonl") if json.loads(line)["answer"] == "025"
-    )
+    zero_padded = next(row for row in benchmark_data.rows("aime24.jsonl") if row["answer"] == "025")
     assert score(config, zero_padded, [boxed(25)]) == 1.0  # the copy stores "025"; the answer is 25
 
 
-@needs_data
 @pytest.mark.parametrize("task", ["math_500", "aime24"])
 def test_pass_at_1_is_the_mean_over_the_n_samples(task):
     config = tasks_by_name(num_samples=4)[task]
@@ -172,7 +164,6 @@ def test_overrides_change_n_and_budget_and_say_so():
         evaluate.build_tasks(num_samples=0)
 
 
-@needs_data
 def test_local_data_replaces_the_hub_for_the_maths_tasks():
     tasks = tasks_by_name(data_dir=str(DATA_DIR))
     expected_rows = {"math_500": 500, "aime24": 30, "aime25": 30}
@@ -423,10 +414,9 @@ def test_upload_details_loads_what_lighteval_writes(tmp_path):
 # --- end to end ---------------------------------------------------------------------------------------------------
 
 
-@needs_data
 @pytest.mark.slow
 def test_make_evaluate_on_cpu_writes_a_result_the_summary_renders(tiny_world, tmp_path):
-    """`make evaluate MODEL=... TASK=math_500 BACKEND=accelerate DATA_DIR=../shared/data MAX_SAMPLES=8` on the tiny
+    """`make evaluate MODEL=... TASK=math_500 BACKEND=accelerate DATA_DIR=<shipped copies> MAX_SAMPLES=8` on the tiny
     model (random weights: the score is ~0, the run proves the path). Published n=4; short generations for CPU."""
     output_dir = tmp_path / "evals" / "tiny"
     env = {

@@ -226,7 +226,7 @@ class Benchmark:
     split: str
     scorer: SampleLevelComputation | None  # None: run the generated code against the tests
     num_samples: int  # n of pass@1, DeepSeek-R1's
-    local_file: str | None = None  # file name in OPEN_R1_EVAL_DATA_DIR (the layout of ../shared/data)
+    local_file: str | None = None  # file name in OPEN_R1_EVAL_DATA_DIR and in open_r1.benchmark_data
     metric_name: str = "pass@k"
 
 
