@@ -17,12 +17,12 @@
     python scripts/e2b_router.py --port 8000 --max_num_sandboxes 16 --provider local              # no key
 
 Then point training at it: `e2b_router_url: <host>:8000` in the recipe (with `code_provider: e2b`), or
-`local_router_url` with `code_provider: local`. API and response format: src/open_r1/utils/code_router.py.
+`local_router_url` with `code_provider: local`. API and response format: src/open_r1/utils/code_execution/router.py.
 """
 
 import argparse
 
-from open_r1.utils.code_router import add_router_arguments, serve
+from open_r1.utils.code_execution.router import add_router_arguments, serve
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ from conftest import REPO_ROOT, entry_point_env
 
 from open_r1 import rewards
 from open_r1.rewards import EvaluationScript, binary_code_reward, code_evaluation_script, code_reward, outputs_match
-from open_r1.utils.code_providers import (
+from open_r1.utils.code_execution.providers import (
     E2BProvider,
     LocalProvider,
     MorphProvider,
@@ -23,7 +23,7 @@ from open_r1.utils.code_providers import (
     get_provider,
     parse_rate,
 )
-from open_r1.utils.sandbox import SandboxLimits
+from open_r1.utils.code_execution.sandbox import SandboxLimits
 from open_r1.utils.tiny_code_data import PROBLEMS, build_tiny_code_dataset, code_problem
 
 
@@ -101,7 +101,7 @@ def test_a_plain_script_that_breaks_its_harness_scores_zero_and_sandbox_failures
         0.0,
         0.0,
     ]
-    from open_r1.utils.sandbox import RunResult
+    from open_r1.utils.code_execution.sandbox import RunResult
 
     monkeypatch.setattr(provider.sandbox, "run", lambda *a, **k: RunResult("sandbox_error", error="no namespaces"))
     with pytest.raises(RuntimeError, match="no namespaces"):

@@ -11,8 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from open_r1.rewards import cf_code_reward, ioi_code_reward
-from open_r1.utils.code_providers import ProviderUnavailableError, run_async
-from open_r1.utils.competitive_programming import (
+from open_r1.utils.code_execution.competitive_programming import (
     LocalJudge,
     PistonJudge,
     get_judge,
@@ -21,8 +20,9 @@ from open_r1.utils.competitive_programming import (
     score_submissions,
     score_subtask,
 )
-from open_r1.utils.competitive_programming.scoring import SubtaskResult, status_of
-from open_r1.utils.competitive_programming.scoring import TestResult as CaseResult
+from open_r1.utils.code_execution.competitive_programming.scoring import SubtaskResult, status_of
+from open_r1.utils.code_execution.competitive_programming.scoring import TestResult as CaseResult
+from open_r1.utils.code_execution.providers import ProviderUnavailableError, run_async
 
 
 needs_gpp = pytest.mark.skipif(shutil.which("g++") is None, reason="g++ is not installed")

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from open_r1.utils.sandbox import Sandbox, SandboxLimits, detect_isolation
-from open_r1.utils.sandbox.runner import UID_BASE
+from open_r1.utils.code_execution.sandbox import Sandbox, SandboxLimits, detect_isolation
+from open_r1.utils.code_execution.sandbox.runner import UID_BASE
 
 
 pytestmark = pytest.mark.skipif(not os.uname().sysname == "Linux", reason="the sandbox's isolation is Linux's")

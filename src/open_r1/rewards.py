@@ -31,8 +31,8 @@ Where this differs from open-r1, on purpose (each has a test):
 - `code`: every expected output line must match (open-r1's `zip` passed a program that printed too few lines);
   `ioi_code`/`cf_code` ignore trl's non-column keywords (`trainer_state`, `log_metric`, ...).
 
-Code runs through `execute_scripts` (utils/code_providers.py: the local sandbox, E2B, Morph, routers) and
-`score_submissions` (utils/competitive_programming: IOI/Codeforces judges); docs/sandbox.md says what the local
+Code runs through `execute_scripts` (utils/code_execution/providers.py: the local sandbox, E2B, Morph, routers) and
+`score_submissions` (utils/code_execution/competitive_programming: IOI/Codeforces judges); docs/sandbox.md says what the local
 sandbox guarantees.
 
 A new reward is one function here plus one line in `_REGISTRY`.
@@ -491,9 +491,9 @@ def execute_scripts(
 ) -> list[float | None]:
     """Runs each script in a sandbox of `provider_type` and returns what it reports (a pass rate), None on failure.
 
-    The one door between the code rewards and their execution backends (utils/code_providers.py).
+    The one door between the code rewards and their execution backends (utils/code_execution/providers.py).
     """
-    from .utils.code_providers import get_provider
+    from .utils.code_execution.providers import get_provider
 
     provider = get_provider(provider_type=provider_type, num_parallel=num_parallel, **provider_kwargs)
     return provider.execute_scripts(scripts, languages)
@@ -615,13 +615,13 @@ def score_submissions(
 ) -> list[float | None]:
     """Judges competitive-programming submissions (IOI subtasks, Codeforces tests) on an execution backend."""
     try:
-        from .utils.competitive_programming import score_submissions as backend
+        from .utils.code_execution.competitive_programming import score_submissions as backend
     except ImportError:
         backend = None
     if backend is None:
         raise NotImplementedError(
             f"The {benchmark} judge on provider {provider_type!r} is not available: "
-            "open_r1.utils.competitive_programming is not installed in this version."
+            "open_r1.utils.code_execution.competitive_programming is not installed in this version."
         )
     return backend(benchmark, problems, codes, provider_type=provider_type, **options)
 
@@ -654,7 +654,7 @@ def cf_code_reward(
         extract_code(text, problem.get("language") or "cpp") for text, problem in zip(_texts(completions), problems)
     ]
     if patch_code:
-        from .utils.competitive_programming import patch_code as patch
+        from .utils.code_execution.competitive_programming import patch_code as patch
 
         codes = [patch(code, problem.get("language") or "cpp") for code, problem in zip(codes, problems)]
     return score_submissions(
@@ -739,7 +739,7 @@ def _code_options(args: "GRPOScriptArguments") -> dict[str, Any]:
         # loaded: it fails fast where no isolation works and logs every guarantee that is missing.
         for name in _LOCAL_LIMITS:
             options[name] = getattr(args, "code_" + name)
-        from .utils.sandbox import detect_isolation
+        from .utils.code_execution.sandbox import detect_isolation
 
         detect_isolation()
     return options

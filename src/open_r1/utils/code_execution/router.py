@@ -24,7 +24,7 @@ One FastAPI service batches the scripts of many training processes and runs at m
 
 Backends: `e2b` and `morph` (cloud sandboxes, keys on the router's machine only) or `local` (this machine's
 sandbox: a cluster's CPU nodes run the programs of its GPU nodes with no third-party service). With `local`,
-scripts that come with their `evaluations` are judged natively, test case by test case (see code_providers).
+scripts that come with their `evaluations` are judged natively, test case by test case (see providers.py).
 """
 
 import asyncio
@@ -35,7 +35,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .code_providers import REMOTE_SANDBOX_TIMEOUT_S, LocalProvider, parse_rate
+from .providers import REMOTE_SANDBOX_TIMEOUT_S, LocalProvider, parse_rate
 from .sandbox import SandboxLimits
 
 
@@ -74,7 +74,7 @@ class LocalBackend:
         self.provider.sandbox.isolation  # noqa: B018 - probe the machine at start-up, not on the first request
 
     async def run_batch(self, batch: BatchRequest) -> list[tuple[str | None, str | None]]:
-        from ..rewards import code_evaluation_script
+        from ...rewards import code_evaluation_script
 
         scripts: list[str] = []
         for i, script in enumerate(batch.scripts):
@@ -125,7 +125,7 @@ class MorphBackend:
     """open-r1's Morph router: one MorphCloud sandbox per script."""
 
     def __init__(self, max_num_sandboxes: int):
-        from .code_providers import MorphProvider
+        from .providers import MorphProvider
 
         self.provider = MorphProvider(max_num_sandboxes)
 

@@ -199,7 +199,7 @@ class PistonJudge:
 
 def get_judge(provider_type: str, num_parallel: int = 2):
     """The judge of `provider_type`: local, or piston (PISTON_ENDPOINTS). Morph: see the package docstring."""
-    from ..code_providers import ProviderUnavailableError
+    from ..providers import ProviderUnavailableError
 
     if provider_type == "local":
         return LocalJudge(num_parallel)

@@ -24,7 +24,7 @@ longer has; `get_judge("morph")` says so instead of failing mid-training.
 import asyncio
 import logging
 
-from ..code_providers import run_async
+from ..providers import run_async
 from .code_patcher import patch_code
 from .judges import LocalJudge, PistonJudge, Verdict, get_judge
 from .scoring import SubtaskResult, TestResult, score_cf_submission, score_subtask

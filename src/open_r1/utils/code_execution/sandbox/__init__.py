@@ -13,7 +13,7 @@
 # limitations under the License.
 """A local sandbox for untrusted programs (the `local` code provider): no API key, no code leaves the machine.
 
-    from open_r1.utils.sandbox import Sandbox, SandboxLimits
+    from open_r1.utils.code_execution.sandbox import Sandbox, SandboxLimits
     result = Sandbox(SandboxLimits(timeout_s=2)).run(["python3", "-c", "print(input())"], stdin="hi\\n")
     result.status, result.returncode, result.stdout   # ("exited", 0, "hi\\n")
 

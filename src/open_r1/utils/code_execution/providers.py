@@ -16,7 +16,7 @@
 A provider runs evaluation scripts (rewards.code_evaluation_script) and returns what each reports, a pass rate,
 or None where it could not judge (the sandbox service failed; trl skips the row):
 
-    local   this machine's sandbox (utils/sandbox): no key, no code leaves the machine. Judges natively: each test
+    local   this machine's sandbox (sandbox/): no key, no code leaves the machine. Judges natively: each test
             case runs the program alone and outputs are compared here, so a program cannot forge its own score.
     e2b     E2B cloud sandboxes (E2B_API_KEY), through the e2b-code-interpreter SDK, as open-r1.
     morph   MorphCloud sandboxes (MORPH_API_KEY), through the morphcloud SDK, as open-r1.
@@ -159,7 +159,7 @@ def _program_job(sandbox: Sandbox, script, case: dict[str, str]) -> Callable[[],
 
 
 def _case_checker(script, case: dict[str, str]) -> Callable[[RunResult], bool]:
-    from ..rewards import outputs_match
+    from ...rewards import outputs_match
 
     return lambda result: result.ok and outputs_match(result.stdout, str(case.get("output", "")))
 
