@@ -13,7 +13,8 @@ import requests
 from conftest import REPO_ROOT, entry_point_env
 
 from open_r1 import rewards
-from open_r1.rewards import EvaluationScript, binary_code_reward, code_evaluation_script, code_reward, outputs_match
+from open_r1.rewards import binary_code_reward, code_reward
+from open_r1.utils.code_execution.evaluation_script import EvaluationScript, code_evaluation_script, outputs_match
 from open_r1.utils.code_execution.providers import (
     E2BProvider,
     LocalProvider,

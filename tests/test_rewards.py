@@ -34,7 +34,6 @@ from open_r1.rewards import (
     binary_code_reward,
     cf_code_reward,
     cf_score,
-    code_evaluation_script,
     code_format_reward,
     code_reward,
     cosine_scaled_reward,
@@ -50,6 +49,7 @@ from open_r1.rewards import (
     reasoning_steps_reward,
     tag_count_reward,
 )
+from open_r1.utils.code_execution.evaluation_script import code_evaluation_script
 from open_r1.utils.math_verification import configure_math_verifier, get_math_verifier
 
 

@@ -13,6 +13,7 @@
 # limitations under the License.
 """Code execution: runs untrusted programs and returns verdicts and scores; the code rewards call it.
 
+    evaluation_script.py      the `code` rewards' test-running script and its output comparison (outputs_match)
     providers.py              get_provider(...).execute_scripts(...): the local sandbox, E2B, Morph, routers
     router.py                 the FastAPI router behind scripts/e2b_router.py and scripts/morph_router.py
     sandbox/                  this machine's sandbox for untrusted programs (the `local` provider and judge)

@@ -13,7 +13,7 @@
 # limitations under the License.
 """Code execution behind one interface: `get_provider(provider_type, num_parallel, ...).execute_scripts(...)`.
 
-A provider runs evaluation scripts (rewards.code_evaluation_script) and returns what each reports, a pass rate,
+A provider runs evaluation scripts (evaluation_script.py) and returns what each reports, a pass rate,
 or None where it could not judge (the sandbox service failed; trl skips the row):
 
     local   this machine's sandbox (sandbox/): no key, no code leaves the machine. Judges natively: each test
@@ -36,6 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
+from .evaluation_script import outputs_match
 from .sandbox import RunResult, Sandbox, SandboxLimits
 
 
@@ -159,8 +160,6 @@ def _program_job(sandbox: Sandbox, script, case: dict[str, str]) -> Callable[[],
 
 
 def _case_checker(script, case: dict[str, str]) -> Callable[[RunResult], bool]:
-    from ...rewards import outputs_match
-
     return lambda result: result.ok and outputs_match(result.stdout, str(case.get("output", "")))
 
 

@@ -35,6 +35,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from .evaluation_script import code_evaluation_script
 from .providers import REMOTE_SANDBOX_TIMEOUT_S, LocalProvider, parse_rate
 from .sandbox import SandboxLimits
 
@@ -74,8 +75,6 @@ class LocalBackend:
         self.provider.sandbox.isolation  # noqa: B018 - probe the machine at start-up, not on the first request
 
     async def run_batch(self, batch: BatchRequest) -> list[tuple[str | None, str | None]]:
-        from ...rewards import code_evaluation_script
-
         scripts: list[str] = []
         for i, script in enumerate(batch.scripts):
             evaluation = batch.evaluations[i] if batch.evaluations and i < len(batch.evaluations) else None
