@@ -63,7 +63,7 @@ clean:
 
 # GRPO with the code reward, programs judged in the local sandbox (no API key).
 grpo-code-tiny: tiny
-	$(PYTHON) -m open_r1.utils.tiny_code_data data/tiny/code.jsonl
+	$(PYTHON) -m open_r1.utils.synthetic.tiny_code_data data/tiny/code.jsonl
 	$(VENV)/bin/accelerate launch --num_processes 1 src/open_r1/grpo.py --config recipes/tiny/grpo/config_code.yaml
 
 # The whole R1 recipe on a tiny model (installs first on a fresh clone). SEED=0|1|2 reproduces the README table.

@@ -268,7 +268,7 @@ def reward_on_wellformed(args, world_dir: str) -> dict[str, Any]:
 
     from open_r1.configs import GRPOScriptArguments
     from open_r1.rewards import get_reward_funcs
-    from open_r1.utils.tiny_world import assistant_reply
+    from open_r1.utils.synthetic.tiny_world import assistant_reply
 
     script_args = GRPOScriptArguments(dataset_name="unused", reward_funcs=["accuracy", "format"])
     funcs = get_reward_funcs(script_args)

@@ -16,7 +16,7 @@
 import argparse
 import time
 
-from open_r1.utils.tiny_world import build_tiny_world
+from open_r1.utils.synthetic.tiny_world import build_tiny_world
 
 
 def main():

@@ -15,7 +15,7 @@ ACCELERATE = str(Path(sys.executable).with_name("accelerate"))
 @pytest.fixture(scope="session")
 def tiny_world(tmp_path_factory) -> Path:
     """The tiny model, tokenizer and datasets of `make tiny`, in a session-wide temporary folder."""
-    from open_r1.utils.tiny_world import build_tiny_world
+    from open_r1.utils.synthetic.tiny_world import build_tiny_world
 
     return Path(build_tiny_world(str(tmp_path_factory.mktemp("tiny"))))
 

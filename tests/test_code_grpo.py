@@ -5,7 +5,7 @@ import json
 import pytest
 from conftest import run_entry_point
 
-from open_r1.utils.tiny_code_data import build_tiny_code_dataset
+from open_r1.utils.synthetic.tiny_code_data import build_tiny_code_dataset
 
 
 CODE_RECIPE = "recipes/tiny/grpo/config_code.yaml"

@@ -25,7 +25,7 @@ from open_r1.utils.code_execution.providers import (
     parse_rate,
 )
 from open_r1.utils.code_execution.sandbox import SandboxLimits
-from open_r1.utils.tiny_code_data import PROBLEMS, build_tiny_code_dataset, code_problem
+from open_r1.utils.synthetic.tiny_code_data import PROBLEMS, build_tiny_code_dataset, code_problem
 
 
 INFO = {

@@ -7,7 +7,7 @@ import sys
 import pytest
 from conftest import REPO_ROOT, entry_point_env
 
-from open_r1.utils.demo_task import CAREFUL, OTHER, SHORTCUT, behaviour, build_demo_world
+from open_r1.utils.synthetic.demo_task import CAREFUL, OTHER, SHORTCUT, behaviour, build_demo_world
 
 
 def test_behaviour_is_read_from_the_first_reasoning_line():

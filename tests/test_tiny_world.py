@@ -4,7 +4,7 @@ import json
 
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-from open_r1.utils.tiny_world import REASONING_TAGS
+from open_r1.utils.synthetic.tiny_world import REASONING_TAGS
 
 
 def test_tokenizer_has_single_token_tags_and_digits(tiny_world):

@@ -46,7 +46,7 @@ from transformers import TrainerCallback
 # Shapes of the models the recipes train, from their config.json (random weights, so nothing is downloaded).
 _QWEN2 = dict(model_type="qwen2", hidden_act="silu", rms_norm_eps=1e-6, rope_theta=1_000_000.0, vocab_size=151936)
 MODEL_SHAPES: dict[str, dict[str, Any]] = {
-    "tiny": {},  # the tiny world's own model (utils/tiny_world.py)
+    "tiny": {},  # the tiny world's own model (utils/synthetic/tiny_world.py)
     "qwen2.5-0.5b": dict(
         _QWEN2,
         hidden_size=896,
@@ -90,7 +90,7 @@ PEAK_BF16_FLOPS: list[tuple[str, float]] = [
 
 def build_world(output_dir: str, seed: int = 0) -> str:
     """The tiny world (tokenizer, tiny model, datasets) in `output_dir`, built once and reused."""
-    from .tiny_world import build_tiny_world
+    from .synthetic.tiny_world import build_tiny_world
 
     if not os.path.isfile(os.path.join(output_dir, "model", "config.json")):
         build_tiny_world(output_dir, seed=seed)

@@ -13,7 +13,7 @@
 # limitations under the License.
 """A tiny dataset of Python problems with tests, in the shape of open-r1's code datasets, built offline.
 
-    python -m open_r1.utils.tiny_code_data data/tiny/code.jsonl
+    python -m open_r1.utils.synthetic.tiny_code_data data/tiny/code.jsonl
 
 Columns: `problem` (the prompt), `verification_info` ({"language": "python", "test_cases": [{"input", "output"}]},
 what the `code` reward runs) and `solution` (a reference program that passes every test, for tests and sanity
