@@ -19,6 +19,7 @@ import yaml
 from trl import ModelConfig
 
 from open_r1.configs import GRPOConfig, GRPOScriptArguments, ScriptArguments, SFTConfig
+from open_r1.rewards import REWARD_NAMES
 from open_r1.utils.callbacks import CALLBACKS
 from open_r1.utils.recipe_parser import OpenR1Parser
 
@@ -128,6 +129,10 @@ def test_training_recipe_parses_with_current_names(path, legacy_warnings):
     assert script_args.dataset_name == raw.get("dataset_name")
     unknown_callbacks = set(training_args.callbacks) - set(CALLBACKS)
     assert not unknown_callbacks, f"{_relative(path)}: unknown callbacks {unknown_callbacks}"
+    # Parsing does not check reward names (configs never import rewards; get_reward_funcs does, before the model
+    # loads): check them here, so a recipe with a misspelled reward fails in CI rather than on the cluster.
+    unknown_rewards = set(getattr(script_args, "reward_funcs", [])) - REWARD_NAMES
+    assert not unknown_rewards, f"{_relative(path)}: unknown rewards {unknown_rewards}"
     if not _is_tiny(path):
         assert training_args.output_dir == raw["output_dir"]
         assert str(raw["output_dir"]).startswith("data/"), "cluster runs write under data/ (git-ignored)"
@@ -260,6 +265,7 @@ def test_dataset_filtering_recipe_parses(path, legacy_warnings):
     assert filter_args.output_dataset_name, "a filtering run must say where the kept problems go"
     assert training_args.num_generations >= 2, "a pass rate needs several generations per problem"
     assert len(training_args.reward_weights or script_args.reward_funcs) == len(script_args.reward_funcs)
+    assert not set(script_args.reward_funcs) - REWARD_NAMES, f"{_relative(path)}: unknown rewards"
 
 
 def test_unknown_recipe_key_is_rejected(tmp_path):

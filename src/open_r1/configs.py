@@ -14,8 +14,10 @@
 """Every option of the project, declared once, each with a help string.
 
 The classes extend trl's so a recipe can set any trl/transformers option next to open-r1's own. Validation that
-needs no model (dataset mixtures, reward names, precision on a CPU-only machine) runs in `__post_init__`, so a bad
-recipe fails while parsing, before anything heavy is loaded.
+needs no model (dataset mixtures, precision on a CPU-only machine) runs in `__post_init__`, so a bad recipe fails
+while parsing, before anything heavy is loaded. Reward names are checked where the registry lives, by
+`rewards.get_reward_funcs`, which the entry points call before they load a model: configs sit below rewards and code
+execution in the import graph and import neither.
 """
 
 import json
@@ -271,11 +273,8 @@ class GRPOScriptArguments(ScriptArguments):
 
     def __post_init__(self):
         super().__post_init__()
-        from .rewards import REWARD_NAMES  # late import: rewards imports this module's dataclasses for typing
-
-        unknown = [name for name in self.reward_funcs if name not in REWARD_NAMES]
-        if unknown:
-            raise ValueError(f"Unknown reward function(s) {unknown} in `reward_funcs`. Known: {sorted(REWARD_NAMES)}.")
+        # Reward names are checked where the registry lives: get_reward_funcs, which the entry points call before
+        # they load a model (configs sit below rewards and never import them).
         if self.max_prompt_tokens is not None and self.max_prompt_tokens <= 0:
             raise ValueError(f"max_prompt_tokens must be a positive number of tokens, got {self.max_prompt_tokens}.")
 

@@ -39,9 +39,9 @@ def main(script_args: GRPOScriptArguments, training_args: GRPOConfig, model_args
 
     # Data and rewards first: a bad dataset or reward fails in seconds, before a model is loaded.
     check_reward_weights(script_args, training_args)
+    reward_funcs = get_reward_funcs(script_args)
     dataset = get_dataset(script_args)
     dataset = make_conversation(dataset, script_args.dataset_prompt_column, training_args.system_prompt)
-    reward_funcs = get_reward_funcs(script_args)
     callbacks = get_callbacks(training_args, model_args)
 
     tokenizer = get_tokenizer(model_args, training_args)
