@@ -186,3 +186,48 @@ def test_open_r1_fields_are_available_on_both_configs(tmp_path):
         for key, value in options.items():
             assert getattr(args, key) == value
     assert grpo_args.num_completions_to_print == 2
+
+
+# One rank of a multi-process CPU run (what `accelerate launch --num_processes N` and train.slurm's multi-node jobs
+# start on machines without GPUs), in its own interpreter: it joins a gloo process group, which must not leak into
+# the other tests. It saves an optimizer-like state and loads it back the way transformers resumes a checkpoint.
+_RESUME_ON_A_CPU_RANK = """
+import os, sys, torch
+from open_r1.configs import GRPOConfig, SFTConfig
+
+path = os.path.join(sys.argv[1], "optimizer.pt")
+torch.save({"state": {0: {"exp_avg": torch.ones(3)}}}, path)
+for config_class in (SFTConfig, GRPOConfig):
+    args = config_class(output_dir=sys.argv[1], use_cpu=True, report_to=[])
+    # transformers' Trainer._load_optimizer_and_scheduler, when world_size > 1:
+    state = torch.load(path, map_location=args.device, weights_only=True)
+    print(config_class.__name__, args.device, state["state"][0]["exp_avg"].sum().item())
+"""
+
+
+@pytest.mark.slow
+def test_a_cpu_rank_of_a_multi_process_run_can_resume_its_optimizer(tmp_path):
+    """accelerate gives such a rank the device `cpu:0`, which torch.load refuses as map_location: every rank of a
+    requeued multi-process CPU job died resuming. The config hands transformers the plain `cpu` device instead."""
+    import socket
+    import subprocess
+    import sys
+
+    from conftest import REPO_ROOT, entry_point_env
+
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    env = entry_point_env()
+    env.update(LOCAL_RANK="0", RANK="0", WORLD_SIZE="1", MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    env.pop("CUDA_VISIBLE_DEVICES", None)
+    result = subprocess.run(
+        [sys.executable, "-c", _RESUME_ON_A_CPU_RANK, str(tmp_path)],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split() == ["SFTConfig", "cpu", "3.0", "GRPOConfig", "cpu", "3.0"], result.stdout

@@ -24,6 +24,7 @@ import json
 import logging
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 import trl
@@ -340,6 +341,21 @@ class _OpenR1TrainingArguments:
             self.use_liger_kernel = False
 
 
+def _device_without_cpu_index(device):
+    """The process's device, with the index a multi-process CPU run gets dropped: `cpu:1` becomes `cpu`.
+
+    accelerate gives each process of a multi-process CPU run the device `cpu:<local rank % 1>`, i.e. `cpu:0`, and
+    transformers then resumes a checkpoint with `torch.load(optimizer.pt, map_location=args.device)`; torch refuses
+    to restore storages at `cpu:0`, so every rank of a resumed (preempted, requeued) multi-process CPU run died. A CPU
+    has one memory: the plain `cpu` device is the same place and every loader accepts it. GPU devices keep their index.
+    """
+    if device.type == "cpu" and device.index is not None:
+        import torch
+
+        return torch.device("cpu")
+    return device
+
+
 @dataclass
 class SFTConfig(trl.SFTConfig, _OpenR1TrainingArguments):
     """trl's SFTConfig plus open-r1's hub, benchmark and logging options."""
@@ -348,6 +364,10 @@ class SFTConfig(trl.SFTConfig, _OpenR1TrainingArguments):
         self._fit_precision_to_hardware()
         self._check_benchmarks()
         super().__post_init__()
+
+    @cached_property
+    def _setup_devices(self):  # behind `args.device` (see _device_without_cpu_index)
+        return _device_without_cpu_index(super()._setup_devices)
 
 
 @dataclass
@@ -362,6 +382,10 @@ class GRPOConfig(trl.GRPOConfig, _OpenR1TrainingArguments):
         self._fit_precision_to_hardware()
         self._check_benchmarks()
         super().__post_init__()
+
+    @cached_property
+    def _setup_devices(self):  # behind `args.device` (see _device_without_cpu_index)
+        return _device_without_cpu_index(super()._setup_devices)
 
 
 def check_reward_weights(script_args: GRPOScriptArguments, training_args: GRPOConfig) -> None:
