@@ -26,7 +26,7 @@ sys.exit(1)
 WRAPPER = """\
 import sys
 
-from open_r1.utils.sandbox import runner
+from open_r1.utils.code_execution.sandbox import runner
 
 runner.INIT_SCRIPT = sys.argv.pop(1)
 
@@ -45,7 +45,7 @@ def failing_init(tmp_path):
 
 
 def test_the_isolation_probe_names_every_mode_it_tried(failing_init, monkeypatch):
-    from open_r1.utils.sandbox import detect_isolation, runner
+    from open_r1.utils.code_execution.sandbox import detect_isolation, runner
 
     monkeypatch.setattr(runner, "INIT_SCRIPT", failing_init)
     monkeypatch.setattr(runner, "_detected", {})
