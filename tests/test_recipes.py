@@ -105,6 +105,9 @@ def test_every_yaml_under_recipes_is_checked():
         "Qwen2.5-1.5B-Instruct/grpo/config_demo_code_ioi.yaml",
         "DeepSeek-R1-Distill-Qwen-1.5B/grpo/config_demo.yaml",
         "Qwen2.5-Coder-7B-Instruct/grpo/config_codeforces.yaml",
+        "Qwen2.5-Math-7B/grpo/config_r1_zero.yaml",
+        "Qwen2.5-Math-1.5B/grpo/config_r1_zero.yaml",
+        "tiny/grpo/config_r1_zero.yaml",
         "tiny/sft/config_demo.yaml",
         "tiny/grpo/config_demo.yaml",
     ]
@@ -165,7 +168,7 @@ def test_grpo_batch_check_catches_a_bad_gpu_count():
             )
 
 
-_BATCH = re.compile(r"(\d+)[A-Za-z ]* x (\d+) GPUs x (\d+) accumulation = (\d+)")
+_BATCH = re.compile(r"(\d+)[A-Za-z ]* x (\d+) GPUs? x (\d+) accumulation = (\d+)")
 _GROUPS = re.compile(r"= (\d+) prompts x (\d+) generations")
 _TRAIN_SLURM = re.compile(
     r"slurm/train\.slurm --model (\S+) --task (\S+) --config (\S+)(?: \\\n#\s+)? --accelerator (\S+)"

@@ -233,20 +233,24 @@ def _recipe_launches():
     for path in sorted((REPO_ROOT / "recipes").glob("*/*/config_*.yaml")):
         header = "\n".join(line for line in path.read_text().splitlines() if line.startswith("#"))
         header = re.sub(r"\\\n#\s+", "", header)  # join continued lines
-        sbatch = re.search(r"sbatch --nodes=(\d+) slurm/train\.slurm (.+)", header)
+        # `GPUS_PER_NODE=1 sbatch --nodes=1 --gres=gpu:1 slurm/train.slurm ...` (a 1-GPU recipe) counts too.
+        sbatch = re.search(r"(?:GPUS_PER_NODE=(\d+) )?sbatch --nodes=(\d+) (?:--\S+ )*slurm/train\.slurm (.+)", header)
         processes = re.search(r"^# Training processes: (\d+)$", header, flags=re.MULTILINE)
         if sbatch and processes:
-            launches.append((path, int(sbatch.group(1)), shlex.split(sbatch.group(2)), processes.group(1)))
+            env = {"GPUS_PER_NODE": sbatch.group(1)} if sbatch.group(1) else {}
+            launches.append((path, int(sbatch.group(2)), shlex.split(sbatch.group(3)), processes.group(1), env))
     return launches
 
 
 RECIPE_LAUNCHES = _recipe_launches()
 
 
-@pytest.mark.parametrize("path, nodes, args, processes", RECIPE_LAUNCHES, ids=_ids([r[0] for r in RECIPE_LAUNCHES]))
-def test_recipe_sbatch_line_trains_on_the_documented_process_count(path, nodes, args, processes):
+@pytest.mark.parametrize(
+    "path, nodes, args, processes, env", RECIPE_LAUNCHES, ids=_ids([r[0] for r in RECIPE_LAUNCHES])
+)
+def test_recipe_sbatch_line_trains_on_the_documented_process_count(path, nodes, args, processes, env):
     """The recipe's stated `Training processes` is what train.slurm actually launches with its sbatch line."""
-    code, output, commands = dry_run("train.slurm", *args, nodes=[f"gpu-{i}" for i in range(1, nodes + 1)])
+    code, output, commands = dry_run("train.slurm", *args, nodes=[f"gpu-{i}" for i in range(1, nodes + 1)], **env)
     assert code == 0, output
     _, launch = _accelerate_launch(commands[-1][0])
     assert option(launch, "--num_processes") == processes, f"{path.name}: {output}"
