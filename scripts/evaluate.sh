@@ -16,7 +16,7 @@
 # `make evaluate`: evaluates MODEL on TASK with lighteval, the settings read from environment variables (Make
 # passes its command-line variables as such). Run it directly the same way:
 #
-#   MODEL=data/tiny/model TASK=math_500 BACKEND=accelerate DATA_DIR=src/open_r1/benchmark_data MAX_SAMPLES=8 bash scripts/evaluate.sh
+#   MODEL=data/tiny/model TASK=math_500 BACKEND=accelerate MAX_SAMPLES=8 bash scripts/evaluate.sh
 #
 #   MODEL            hub id or local folder (required)
 #   TASK             math_500, aime24, aime25, gpqa, lcb, a comma-separated list, or all (required)
@@ -24,7 +24,9 @@
 #   PARALLEL         data (default: a replica per GPU) or tensor (one model sharded over the GPUs)
 #   NUM_GPUS         default 1
 #   REVISION         model revision (hub branch), default main
-#   DATA_DIR         read math500.jsonl, aime24.jsonl, aime25.jsonl from this folder instead of the hub
+#   DATA_DIR         read benchmark files (math500.jsonl, aime24.jsonl, aime25.jsonl, gpqa_diamond.csv,
+#                    lcb_codegeneration.jsonl) from this folder instead of the hub. Unset and the hub
+#                    unreachable: the maths benchmarks use the copies shipped in open_r1.benchmark_data
 #   MAX_SAMPLES      evaluate only the first N problems (a smoke test; the score is partial)
 #   NUM_SAMPLES      n of pass@1 for every task (published: AIME 64, MATH-500 4, GPQA 8, LCB 16)
 #   MAX_NEW_TOKENS   generation budget (published: 32768)

@@ -5,6 +5,7 @@ aime25.jsonl); GPQA and LiveCodeBench have no local copy, so their prompts and m
 """
 
 import base64
+import csv
 import itertools
 import json
 import os
@@ -175,10 +176,52 @@ def test_local_data_replaces_the_hub_for_the_maths_tasks():
     assert tasks["gpqa:diamond"].hf_repo == "Idavidrein/gpqa"  # no local copy: stays on the hub
 
 
-def test_missing_local_file_fails_naming_the_setting(tmp_path):
-    task = LightevalTask(tasks_by_name(data_dir=str(tmp_path))["aime24"])
-    with pytest.raises(FileNotFoundError, match="OPEN_R1_EVAL_DATA_DIR.*aime24.jsonl|aime24.jsonl.*DATA_DIR"):
-        task.eval_docs()
+def test_each_benchmark_reads_the_first_folder_holding_its_file_else_the_hub(tmp_path):
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "aime24.jsonl").write_text(json.dumps({"problem": "What is 2 + 2?", "answer": "4"}) + "\n")
+    with open(own / "gpqa_diamond.csv", "w", newline="") as f:  # the hub repo's own file and columns
+        writer = csv.DictWriter(f, fieldnames=list(GPQA_ROW))
+        writer.writeheader()
+        writer.writerow(GPQA_ROW)
+    (own / "lcb_codegeneration.jsonl").write_text(json.dumps(lcb_row()) + "\n")
+    tasks = tasks_by_name(data_dir=f"{own}{os.pathsep}{DATA_DIR}")
+    assert tasks["aime24"].hf_repo == str(own / "aime24.jsonl")  # the first folder wins
+    assert tasks["aime25"].hf_repo == str(DATA_DIR / "aime25.jsonl")
+    (aime,) = LightevalTask(tasks["aime24"]).eval_docs()
+    assert "2 + 2" in aime.query and aime.choices == ["4"]
+    (gpqa,) = LightevalTask(tasks["gpqa:diamond"]).eval_docs()
+    assert "Photon" in gpqa.query
+    (lcb,) = LightevalTask(tasks["lcb:codegeneration"]).eval_docs()
+    assert "a + b" in lcb.query
+    empty = tasks_by_name(data_dir=str(tmp_path / "nothing here"))
+    assert empty["aime24"].hf_repo == "HuggingFaceH4/aime_2024"  # no file anywhere: the hub
+
+
+def test_offline_the_shipped_copies_serve_the_maths_benchmarks_with_one_warning(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert "offline" in evaluation.hub_access("HuggingFaceH4/aime_2024")
+    folders, warnings = evaluation.resolve_data(["math_500", "aime24", "aime25"])
+    assert folders == [str(DATA_DIR)]
+    (warning,) = warnings
+    assert "offline" in warning and "math_500, aime24, aime25" in warning and "shipped" in warning
+
+
+def test_a_benchmark_without_a_shipped_copy_fails_naming_both_fixes(tmp_path):
+    def gated(hub_id):
+        return f"{hub_id} is gated and this machine is not logged in with access to it"
+
+    with pytest.raises(evaluation.BenchmarkDataUnavailable) as error:
+        evaluation.resolve_data(["aime24", "gpqa"], probe=gated)
+    message = str(error.value)
+    assert "\n" not in message and "gpqa" in message and "gated" in message
+    assert "log in" in message and "DATA_DIR" in message and "gpqa_diamond.csv" in message
+    with pytest.raises(evaluation.BenchmarkDataUnavailable, match="lcb.*hub can be reached.*lcb_codegeneration.jsonl"):
+        evaluation.resolve_data(["lcb"], probe=lambda hub_id: "the hub cannot be reached (ConnectError)")
+    (tmp_path / "lcb_codegeneration.jsonl").write_text(json.dumps(lcb_row()) + "\n")
+    probed = []
+    folders, warnings = evaluation.resolve_data(["lcb"], str(tmp_path), probe=probed.append)
+    assert folders == [str(tmp_path)] and warnings == [] and probed == []  # DATA_DIR's file: no hub needed
 
 
 def test_lighteval_registry_loads_every_benchmark_by_its_spec(monkeypatch):
@@ -249,11 +292,24 @@ def test_evaluate_script_with_only_model_and_task_set():
         ["bash", "scripts/evaluate.sh"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
-    command = shlex.split(result.stdout.strip().splitlines()[-1])
+    words = shlex.split(result.stdout.strip().splitlines()[-1])
+    variables, command = words[:1], words[1:]
+    assert variables == [f"OPEN_R1_EVAL_DATA_DIR={DATA_DIR}"]  # tests run offline: the shipped copies
     assert command[1:3] == ["src/open_r1/evaluate.py", "vllm"]
     assert "data_parallel_size=1" in command[3] and ",," not in command[3]
     assert command[4] == "open_r1:aime24|0,open_r1:math_500|0"
     assert command[command.index("--output-dir") + 1] == "data/evals/org/model"
+
+
+def test_evaluate_script_offline_without_data_fails_in_one_line_before_lighteval():
+    env = {**entry_point_env(), "MODEL": "org/model", "TASK": "aime24,gpqa", "BACKEND": "accelerate"}
+    env.pop("DATA_DIR", None)
+    result = subprocess.run(
+        ["bash", "scripts/evaluate.sh"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 1 and result.stdout == ""
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("error: gpqa has no data: offline mode is on") and "hf auth login" in line, line
 
 
 def test_evaluate_script_names_the_known_tasks_on_a_typo():
@@ -416,15 +472,15 @@ def test_upload_details_loads_what_lighteval_writes(tmp_path):
 
 @pytest.mark.slow
 def test_make_evaluate_on_cpu_writes_a_result_the_summary_renders(tiny_world, tmp_path):
-    """`make evaluate MODEL=... TASK=math_500 BACKEND=accelerate DATA_DIR=<shipped copies> MAX_SAMPLES=8` on the tiny
-    model (random weights: the score is ~0, the run proves the path). Published n=4; short generations for CPU."""
+    """`make evaluate MODEL=... TASK=math_500 BACKEND=accelerate MAX_SAMPLES=8`, offline, on the tiny model (random
+    weights: the score is ~0, the run proves the path). Published n=4; short generations for CPU. No DATA_DIR and no
+    hub: the shipped copy serves, with one warning, and the result file says which data was used."""
     output_dir = tmp_path / "evals" / "tiny"
     env = {
         **entry_point_env(),
         "MODEL": str(tiny_world / "model"),
         "TASK": "math_500",
         "BACKEND": "accelerate",
-        "DATA_DIR": str(DATA_DIR),
         "MAX_SAMPLES": "8",
         "MAX_NEW_TOKENS": "64",
         "MAX_MODEL_LENGTH": "2048",  # the tiny model's 512 would cut the MATH prompts
@@ -440,10 +496,12 @@ def test_make_evaluate_on_cpu_writes_a_result_the_summary_renders(tiny_world, tm
         timeout=600,
     )
     assert result.returncode == 0, result.stdout[-5000:]
+    assert result.stdout.count("shipped with open-r1") == 1, result.stdout[-5000:]
 
     (results_file,) = output_dir.glob("results_*.json")
     run = json.loads(results_file.read_text())
     assert run["config_general"]["max_samples"] == 8
+    assert run["config_tasks"]["open_r1:math_500|0"]["hf_repo"] == str(DATA_DIR / "math500.jsonl")
     value = run["results"]["open_r1:math_500|0"]["pass@k:k=1&n=4"]
     assert 0.0 <= value <= 1.0
 

@@ -34,8 +34,11 @@ n=1) and refuses custom tasks that reuse a built-in name, so ours are prefixed: 
 Settings. lighteval imports this file itself, so it cannot be handed arguments. Three environment variables are its
 documented interface, set by `make evaluate` / scripts/evaluate.sh from DATA_DIR, NUM_SAMPLES and MAX_NEW_TOKENS;
 they are the only options read from the environment, and unset they mean the published setup:
-    OPEN_R1_EVAL_DATA_DIR        a folder with math500.jsonl, aime24.jsonl, aime25.jsonl to read instead of the hub
-                                 (offline runs, CI). GPQA and LiveCodeBench have no local copy and keep their hub ids.
+    OPEN_R1_EVAL_DATA_DIR        folders (os.pathsep-separated) holding benchmark files to read instead of the hub:
+                                 math500.jsonl, aime24.jsonl, aime25.jsonl, gpqa_diamond.csv, lcb_codegeneration.jsonl
+                                 (the hub datasets' rows). A benchmark reads the first folder holding its file, the
+                                 hub where none does. `make evaluate` sets it from DATA_DIR, adding the copies shipped
+                                 in open_r1.benchmark_data where the hub cannot be reached (utils/evaluation.py).
     OPEN_R1_EVAL_NUM_SAMPLES     n for every task instead of its published n (a quick CPU run); the metric's name
                                  records the n used, e.g. `pass@k:k=1&n=2`, so a lowered n is never mistaken for
                                  the published one.
@@ -65,6 +68,8 @@ from lighteval.tasks.registry import Registry
 from lighteval.tasks.requests import Doc, SamplingMethod
 from lighteval.tasks.tasks.lcb.main import CodegenMetric, lcb_codegeneration_prompt_fn
 from lighteval.utils.language import Language
+
+from open_r1.utils.evaluation import BENCHMARK_DATA, BenchmarkData
 
 
 TASK_PREFIX = "open_r1"
@@ -221,28 +226,25 @@ class Benchmark:
 
     name: str  # the lighteval task is f"{TASK_PREFIX}:{name}"
     prompt_function: object
-    hf_repo: str
+    data: BenchmarkData  # hub dataset, and the file name it has in OPEN_R1_EVAL_DATA_DIR
     hf_subset: str
     split: str
     scorer: SampleLevelComputation | None  # None: run the generated code against the tests
     num_samples: int  # n of pass@1, DeepSeek-R1's
-    local_file: str | None = None  # file name in OPEN_R1_EVAL_DATA_DIR and in open_r1.benchmark_data
     metric_name: str = "pass@k"
 
 
 BENCHMARKS = {
     benchmark.name: benchmark
     for benchmark in [
-        Benchmark(
-            "math_500", math_prompt, "HuggingFaceH4/MATH-500", "default", "test", latex_gold, 4, "math500.jsonl"
-        ),
-        Benchmark("aime24", aime_prompt, "HuggingFaceH4/aime_2024", "default", "train", expr_gold, 64, "aime24.jsonl"),
-        Benchmark("aime25", aime_prompt, "yentinglin/aime_2025", "default", "train", expr_gold, 64, "aime25.jsonl"),
-        Benchmark("gpqa:diamond", gpqa_prompt, "Idavidrein/gpqa", "gpqa_diamond", "train", letter_gold, 8),
+        Benchmark("math_500", math_prompt, BENCHMARK_DATA["math_500"], "default", "test", latex_gold, 4),
+        Benchmark("aime24", aime_prompt, BENCHMARK_DATA["aime24"], "default", "train", expr_gold, 64),
+        Benchmark("aime25", aime_prompt, BENCHMARK_DATA["aime25"], "default", "train", expr_gold, 64),
+        Benchmark("gpqa:diamond", gpqa_prompt, BENCHMARK_DATA["gpqa"], "gpqa_diamond", "train", letter_gold, 8),
         Benchmark(
             "lcb:codegeneration",
             lcb_prompt,
-            "lighteval/code_generation_lite",
+            BENCHMARK_DATA["lcb"],
             "v4_v5",  # problems from 2024-08 to 2025-01, the window open-r1 and lighteval report
             "test",
             None,
@@ -256,16 +258,20 @@ BENCHMARKS = {
 def build_tasks(
     data_dir: str | None = None, num_samples: int | None = None, max_new_tokens: int | None = None
 ) -> list[LightevalTaskConfig]:
-    """The lighteval task configs; None everywhere gives the published setup."""
+    """The lighteval task configs; None everywhere gives the published setup.
+
+    `data_dir`: folders (os.pathsep-separated) to read benchmark files from; a benchmark reads its file from the first
+    folder holding it, and the hub where none does.
+    """
     if num_samples is not None and num_samples < 1:
         raise ValueError(f"num_samples must be at least 1, got {num_samples}.")
     if max_new_tokens is not None and max_new_tokens < 1:
         raise ValueError(f"max_new_tokens must be at least 1, got {max_new_tokens}.")
     tasks = []
     for benchmark in BENCHMARKS.values():
-        hf_repo = benchmark.hf_repo
-        if data_dir and benchmark.local_file:
-            hf_repo = os.path.join(os.path.abspath(data_dir), benchmark.local_file)
+        folders = [os.path.abspath(folder) for folder in (data_dir or "").split(os.pathsep) if folder]
+        local = [os.path.join(folder, benchmark.data.local_file) for folder in folders]
+        hf_repo = next((path for path in local if os.path.isfile(path)), benchmark.data.hub_id)
         tasks.append(
             LightevalTaskConfig(
                 name=f"{TASK_PREFIX}:{benchmark.name}",
@@ -301,21 +307,19 @@ _download_from_hub = LightevalTask.download_dataset_worker
 
 
 def _download_dataset(task: LightevalTask) -> DatasetDict:
-    """lighteval's dataset loader, extended to read one local JSON Lines file.
+    """lighteval's dataset loader, extended to read one local JSON Lines or CSV file.
 
     lighteval 0.13 loads every task with `load_dataset(hf_repo, hf_subset)`, which accepts a hub id or a dataset
-    folder but not a single .jsonl file (datasets raises "Couldn't find any data file"). A task whose `hf_repo` is
-    such a file is read with datasets' json builder into the task's evaluation split; anything else goes to lighteval.
+    folder but not a single file (datasets raises "Couldn't find any data file"). A task whose `hf_repo` is such a
+    file is read with datasets' json or csv builder into the task's evaluation split; anything else goes to lighteval.
     """
     path = task.dataset_path
-    if not path.endswith((".jsonl", ".json")):
+    if not path.endswith((".jsonl", ".json", ".csv")):
         return _download_from_hub(task)
     if not os.path.isfile(path):
-        raise FileNotFoundError(
-            f"{path} not found: task {task.name} reads {os.path.basename(path)} from {DATA_DIR_ENV}="
-            f"{os.path.dirname(path)}. Point DATA_DIR at a folder holding it, or leave DATA_DIR unset to use the hub."
-        )
-    dataset = load_dataset("json", data_files={task.evaluation_split[0]: path})
+        raise FileNotFoundError(f"{path} not found: task {task.name} reads it from {DATA_DIR_ENV}.")
+    builder = "csv" if path.endswith(".csv") else "json"
+    dataset = load_dataset(builder, data_files={task.evaluation_split[0]: path})
     if task.dataset_filter is not None:
         dataset = dataset.filter(task.dataset_filter)
     return dataset

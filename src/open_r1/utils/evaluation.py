@@ -30,6 +30,8 @@ import shlex
 import shutil
 import subprocess
 import sys
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -44,6 +46,25 @@ LIGHTEVAL_TASKS = {
     "lcb": "open_r1:lcb:codegeneration|0",
 }
 CUSTOM_TASKS_FILE = "src/open_r1/evaluate.py"
+
+
+@dataclass(frozen=True)
+class BenchmarkData:
+    """Where a benchmark's rows come from: its hub dataset, or a file of that name in DATA_DIR (the hub's columns)."""
+
+    hub_id: str
+    local_file: str
+    gated: bool = False
+
+
+BENCHMARK_DATA = {
+    "math_500": BenchmarkData("HuggingFaceH4/MATH-500", "math500.jsonl"),
+    "aime24": BenchmarkData("HuggingFaceH4/aime_2024", "aime24.jsonl"),
+    "aime25": BenchmarkData("yentinglin/aime_2025", "aime25.jsonl"),
+    "gpqa": BenchmarkData("Idavidrein/gpqa", "gpqa_diamond.csv", gated=True),  # the hub repo's own file
+    "lcb": BenchmarkData("lighteval/code_generation_lite", "lcb_codegeneration.jsonl"),
+}
+HUB_PROBE_TIMEOUT = 20  # seconds; a network that drops packets would otherwise hang the start
 # Environment variables read by src/open_r1/evaluate.py, its documented interface (see its docstring).
 DATA_DIR_ENV = "OPEN_R1_EVAL_DATA_DIR"
 NUM_SAMPLES_ENV = "OPEN_R1_EVAL_NUM_SAMPLES"
@@ -286,16 +307,12 @@ def _cpu_batch_size() -> int | None:
 
 
 def task_environment(
-    data_dir: str | None = None, num_samples: int | None = None, max_new_tokens: int | None = None
+    data_folders: list[str] | None = None, num_samples: int | None = None, max_new_tokens: int | None = None
 ) -> dict[str, str]:
     """The variables src/open_r1/evaluate.py reads, for the settings that are set."""
     env = {}
-    if data_dir:
-        if not os.path.isdir(data_dir):
-            raise FileNotFoundError(
-                f"DATA_DIR={data_dir} is not a folder (expected math500.jsonl, aime24.jsonl, ...)."
-            )
-        env[DATA_DIR_ENV] = os.path.abspath(data_dir)
+    if data_folders:
+        env[DATA_DIR_ENV] = os.pathsep.join(data_folders)
     if num_samples:
         env[NUM_SAMPLES_ENV] = str(num_samples)
     if max_new_tokens:
@@ -307,6 +324,91 @@ def task_environment(
             file=sys.stderr,
         )
     return env
+
+
+# --- which data: DATA_DIR, the hub, or the copies shipped in the package --------------------------------------
+
+
+class BenchmarkDataUnavailable(RuntimeError):
+    """A benchmark has no data this run can read; the message names the problem and the fix, in one line."""
+
+
+def hub_access(hub_id: str) -> str | None:
+    """None if this machine may download the hub dataset `hub_id` now, else why not (a few words).
+
+    One `auth-check` request, the hub's own answer to "may this token read this repo", so a gated dataset without a
+    login is caught here too, before lighteval starts (it would fail minutes later, deep in a traceback).
+    """
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import GatedRepoError, OfflineModeIsEnabled, RepositoryNotFoundError
+
+    if os.environ.get("HF_HUB_OFFLINE", "").upper() in ("1", "ON", "YES", "TRUE") or os.environ.get(
+        "HF_DATASETS_OFFLINE", ""
+    ).upper() in ("1", "ON", "YES", "TRUE"):
+        return "offline mode is on (HF_HUB_OFFLINE / HF_DATASETS_OFFLINE)"
+    answer = {}
+
+    def check():
+        try:
+            HfApi().auth_check(hub_id, repo_type="dataset")
+            answer["why"] = None
+        except GatedRepoError:
+            answer["why"] = f"{hub_id} is gated and this machine is not logged in with access to it"
+        except RepositoryNotFoundError:
+            answer["why"] = f"{hub_id} is not on the hub, or is private to another account"
+        except OfflineModeIsEnabled:
+            answer["why"] = "offline mode is on (HF_HUB_OFFLINE)"
+        except Exception as error:  # no network, DNS, proxy, hub down: all mean "not from the hub now"
+            answer["why"] = f"the hub cannot be reached ({type(error).__name__})"
+
+    thread = threading.Thread(target=check, daemon=True)
+    thread.start()
+    thread.join(HUB_PROBE_TIMEOUT)
+    return answer.get("why", f"the hub did not answer within {HUB_PROBE_TIMEOUT} s")
+
+
+def resolve_data(benchmarks: list[str], data_dir: str | None = None, probe=hub_access) -> tuple[list[str], list[str]]:
+    """The folders src/open_r1/evaluate.py reads local files from, and the warnings to print.
+
+    Each benchmark reads, in order: its file in `data_dir`; the hub; the copy shipped in open_r1.benchmark_data
+    (with a warning: the hub is the published source). Fails, before any model loads, for a benchmark none of these
+    can serve, naming the fix.
+    """
+    from open_r1 import benchmark_data
+
+    if data_dir and not os.path.isdir(data_dir):
+        raise FileNotFoundError(f"DATA_DIR={data_dir} is not a folder (expected math500.jsonl, aime24.jsonl, ...).")
+    folders = [os.path.abspath(data_dir)] if data_dir else []
+    fallbacks, hub_answers = {}, {}
+    for name in benchmarks:
+        data = BENCHMARK_DATA[name]
+        if data_dir and os.path.isfile(os.path.join(data_dir, data.local_file)):
+            continue
+        if data.hub_id not in hub_answers:
+            hub_answers[data.hub_id] = probe(data.hub_id)
+        why = hub_answers[data.hub_id]
+        if why is None:
+            continue
+        if data.local_file in benchmark_data.FILES:
+            fallbacks.setdefault(why, []).append(name)
+            continue
+        login = (
+            "log in to the hub with access to it (accept its terms on huggingface.co, then `hf auth login`)"
+            if data.gated
+            else "run where the hub can be reached"
+        )
+        raise BenchmarkDataUnavailable(
+            f"{name} has no data: {why}, and open-r1 ships no copy of it. "
+            f"Fix: {login}, or set DATA_DIR to a folder holding {data.local_file} (the hub dataset's rows)."
+        )
+    warnings = [
+        f"warning: {why}; evaluating {', '.join(names)} on the copies shipped with open-r1 "
+        f"({benchmark_data.DATA_DIR}, the hub's rows; sources and checksums in its README.md)."
+        for why, names in fallbacks.items()
+    ]
+    if fallbacks:
+        folders.append(str(benchmark_data.DATA_DIR))
+    return folders, warnings
 
 
 def _optional_int(value: str) -> int | None:
@@ -326,7 +428,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parallel", default="data", help="data (a replica per GPU) or tensor (one model sharded).")
     parser.add_argument("--num-gpus", type=_optional_int, default=None, help="GPUs to use (default 1).")
     parser.add_argument("--revision", default=None, help="Model revision (hub branch), default main.")
-    parser.add_argument("--data-dir", default=None, help="Read math500/aime24/aime25 from this folder, not the hub.")
+    parser.add_argument(
+        "--data-dir", default=None, help="Read a benchmark's file (math500.jsonl, ...) from this folder, not the hub."
+    )
     parser.add_argument("--max-samples", type=_optional_int, default=None, help="Evaluate the first N problems only.")
     parser.add_argument("--num-samples", type=_optional_int, default=None, help="n of pass@1 for every task.")
     parser.add_argument("--max-new-tokens", type=_optional_int, default=None, help="Generation budget (32768).")
@@ -351,9 +455,15 @@ def main(argv: list[str] | None = None) -> int:
             dtype=args.dtype or None,
             batch_size=args.batch_size,
         )
-        env = task_environment(args.data_dir or None, args.num_samples, args.max_new_tokens)
+        data_folders, data_warnings = resolve_data(resolve_benchmarks(args.task), args.data_dir or None)
+        env = task_environment(data_folders, args.num_samples, args.max_new_tokens)
     except (ValueError, FileNotFoundError) as error:
         parser.error(str(error))
+    except BenchmarkDataUnavailable as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    for warning in data_warnings:
+        print(warning, file=sys.stderr)
     if args.parallel == "tensor" and (args.backend or "vllm") == "vllm":
         env["VLLM_WORKER_MULTIPROC_METHOD"] = "spawn"  # vLLM's TP workers cannot fork a process that touched CUDA
     print(" ".join([*(f"{key}={shlex.quote(value)}" for key, value in env.items()), shlex.join(command)]))
