@@ -129,7 +129,7 @@ def test_the_registry_passes_the_limits_to_the_local_provider(monkeypatch):
 
     seen = {}
     monkeypatch.setattr(
-        rewards,
+        rewards.code,
         "execute_scripts",
         lambda scripts, languages, provider_type, num_parallel, **kw: seen.update(kw) or [1.0],
     )

@@ -14,7 +14,8 @@ import sys
 import pytest
 
 from open_r1.configs import GRPOScriptArguments
-from open_r1.rewards import binary_code_reward, code_evaluation_script, get_reward_funcs
+from open_r1.rewards import binary_code_reward, get_reward_funcs
+from open_r1.utils.code_execution.evaluation_script import code_evaluation_script
 
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the local sandbox runs on Linux")

@@ -175,8 +175,10 @@ def test_rewards_import_is_light():
 
 def test_every_reward_follows_trls_calling_convention(monkeypatch):
     """Called the way GRPOTrainer calls them: all columns and trl's helper keywords, one value per completion."""
-    monkeypatch.setattr(rewards, "execute_scripts", lambda scripts, *args, **kwargs: [1.0] * len(scripts))
-    monkeypatch.setattr(rewards, "score_submissions", lambda benchmark, problems, codes, *a, **k: [0.5] * len(codes))
+    monkeypatch.setattr(rewards.code, "execute_scripts", lambda scripts, *args, **kwargs: [1.0] * len(scripts))
+    monkeypatch.setattr(
+        rewards.code, "score_submissions", lambda benchmark, problems, codes, *a, **k: [0.5] * len(codes)
+    )
     metrics = {}
     code_text = "<think>\nx\n</think>\n<answer>\n```python\nprint(6)\n```\n</answer>"
     completions = [chat(GOOD), chat(WRONG), chat(code_text)]
@@ -511,7 +513,7 @@ def test_code_reward_runs_scripts_through_execute_scripts(monkeypatch):
         calls.append((provider_type, num_parallel, kwargs))
         return [run_script(script) for script in scripts]
 
-    monkeypatch.setattr(rewards, "execute_scripts", fake_execute)
+    monkeypatch.setattr(rewards.code, "execute_scripts", fake_execute)
     info_json = '{"language": "python", "test_cases": [{"input": "3", "output": "6"}]}'  # JSON-string column
     out = code_reward([CODE, chat(CODE), "no code"], verification_info=[INFO, info_json, INFO], provider_type="local")
     assert out == [0.5, 1.0, 0.0]
@@ -520,7 +522,7 @@ def test_code_reward_runs_scripts_through_execute_scripts(monkeypatch):
 
 
 def test_binary_threshold(monkeypatch):
-    monkeypatch.setattr(rewards, "code_reward", lambda completions, **kwargs: [1.0, 0.995, 0.99, 0.5, None])
+    monkeypatch.setattr(rewards.code, "code_reward", lambda completions, **kwargs: [1.0, 0.995, 0.99, 0.5, None])
     assert binary_code_reward([CODE] * 5, verification_info=[INFO] * 5) == [1.0, 1.0, 0.0, 0.0, None]
 
 
@@ -550,7 +552,7 @@ def test_ioi_and_cf_pass_rows_and_code_to_the_judge(monkeypatch):
         seen[benchmark] = (problems, codes, provider_type, options)
         return [1.0] * len(codes)
 
-    monkeypatch.setattr(rewards, "score_submissions", fake_judge)
+    monkeypatch.setattr(rewards.code, "score_submissions", fake_judge)
     cpp = "<answer>\n```cpp\nint main() { return 0; }\n```\n</answer>"
     trl_helpers = {"trainer_state": object(), "log_metric": print, "log_extra": print}
     assert ioi_code_reward([chat(cpp)], id=["nile"], subtask=["01"], test_batch_size=4, **trl_helpers) == [1.0]
