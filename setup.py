@@ -41,7 +41,7 @@ _deps = [
     "liger-kernel>=0.6.0",
     "math-verify==0.5.2",
     "matplotlib>=3.8",
-    "morphcloud>=0.1.67",
+    "morphcloud==0.1.116",  # the SDK the Morph provider was ported to and tested with
     "packaging>=23.0",
     "parameterized>=0.9.0",
     "peft==0.21.2",

@@ -18,7 +18,6 @@ from open_r1.utils.code_execution.evaluation_script import EvaluationScript, cod
 from open_r1.utils.code_execution.providers import (
     E2BProvider,
     LocalProvider,
-    MorphProvider,
     ProviderUnavailableError,
     RouterProvider,
     get_provider,
@@ -186,32 +185,6 @@ def test_e2b_provider_runs_each_script_in_its_own_sandbox_and_kills_it():
     assert FakeE2BSandbox.created == [{"timeout": 30, "request_timeout": 28}] * 2 and FakeE2BSandbox.killed == 2
     assert E2BProvider(1, FakeE2BSandbox.factory("crash")).execute_scripts(scripts[:1], ["python"]) == [0.0]
     assert E2BProvider(1, FakeE2BSandbox.factory("down")).execute_scripts(scripts[:1], ["python"]) == [None]
-
-
-class FakeMorphSandbox:
-    closed = 0
-
-    @classmethod
-    def new(cls, client, ttl_seconds):
-        assert client == "client" and ttl_seconds == 90
-        return cls()
-
-    def run_code(self, script, language, timeout):
-        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
-        return SimpleNamespace(text=None, stdout=out.stdout)
-
-    def close(self):
-        type(self).closed += 1
-
-    def shutdown(self):
-        pass
-
-
-def test_morph_provider_reads_the_rate_from_stdout_and_closes_its_sandboxes():
-    scripts = [code_evaluation_script("print(3)", INFO["test_cases"])] * 3
-    provider = MorphProvider(num_parallel=2, sandbox_factory=FakeMorphSandbox, client="client")
-    assert provider.execute_scripts(scripts, ["python"] * 3) == [0.5] * 3
-    assert FakeMorphSandbox.closed == 3
 
 
 # ------------------------------------------------------------------------------------------ routers over HTTP

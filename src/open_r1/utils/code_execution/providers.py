@@ -19,7 +19,7 @@ or None where it could not judge (the sandbox service failed; trl skips the row)
     local   this machine's sandbox (sandbox/): no key, no code leaves the machine. Judges natively: each test
             case runs the program alone and outputs are compared here, so a program cannot forge its own score.
     e2b     E2B cloud sandboxes (E2B_API_KEY), through the e2b-code-interpreter SDK, as open-r1.
-    morph   MorphCloud sandboxes (MORPH_API_KEY), through the morphcloud SDK, as open-r1.
+    morph   MorphCloud VMs (MORPH_API_KEY), through the current morphcloud SDK (open-r1's `morphcloud.sandbox` is gone).
     any of them behind a router (scripts/e2b_router.py, scripts/morph_router.py): pass `<provider>_router_url`
             and the scripts go over HTTP to a service that batches the requests of many training processes.
 
@@ -27,6 +27,7 @@ A new backend is one class with `execute_scripts` plus one line in `get_provider
 """
 
 import asyncio
+import base64
 import logging
 import os
 import threading
@@ -241,51 +242,90 @@ class E2BProvider(_RemoteSandboxProvider):
 
 
 class MorphProvider(_RemoteSandboxProvider):
-    """MorphCloud sandboxes through the morphcloud SDK, `num_parallel` at once (open-r1's MorphProvider).
+    """MorphCloud VMs through the current morphcloud SDK (`morphcloud.api`), `num_parallel` at once.
 
-    open-r1 used `morphcloud.sandbox.Sandbox.new(client=..., ttl_seconds=...)` and `sandbox.run_code(...)`; morphcloud
-    releases without that module are refused with a clear error (use a Morph router, or pin a morphcloud with it).
+    open-r1 used `morphcloud.sandbox.Sandbox`, a Jupyter-kernel wrapper that morphcloud removed after 0.1.95. This is
+    the same job on the SDK's core API, which every release since has kept: start an instance from a snapshot of
+    the Morph sandbox image (created once, found again by its digest), run the evaluation script with `python3`
+    (`instance.exec`), read the rate from its last stdout line, stop the instance. `client` is a
+    `morphcloud.api.MorphCloudClient`; by default one for MORPH_API_KEY (and the SDK's own MORPH_BASE_URL).
     """
 
-    def __init__(self, num_parallel: int = 2, sandbox_factory: Any = None, client: Any = None):
-        if sandbox_factory is None:
+    # The image open-r1's sandboxes ran on (it has python3), at the size open-r1 gave them; the digest makes the
+    # snapshot a one-time creation that every later run and process finds again.
+    SNAPSHOT = {"image_id": "morphvm-sandbox", "vcpus": 1, "memory": 2048, "disk_size": 8192}
+    SNAPSHOT_DIGEST = "open-r1-code-sandbox-v1"
+    TIMEOUT_S = 90  # open-r1's Morph sandbox timeout, per script
+    # One command-line argument holds at most 128 KiB on Linux (MAX_ARG_STRLEN); a longer script is written to a file
+    # in the instance in pieces, then run from there.
+    MAX_INLINE_BYTES = 100_000
+    SCRIPT_FILE = "open_r1_evaluation.py"
+
+    def __init__(self, num_parallel: int = 2, client: Any = None):
+        if client is None:
             key = _require_key("MORPH_API_KEY", "morph")
             try:
                 from morphcloud.api import MorphCloudClient
-                from morphcloud.sandbox import Sandbox as MorphSandbox
             except ImportError as error:
                 raise ProviderUnavailableError(
-                    "Code provider 'morph' needs morphcloud with its `morphcloud.sandbox` module (open-r1's API): "
-                    f"{error}. Install a morphcloud release that has it, or use a Morph router (morph_router_url)."
+                    "Code provider 'morph' needs the morphcloud package: pip install -e '.[code]'."
                 ) from error
-            sandbox_factory, client = MorphSandbox, MorphCloudClient(api_key=key)
+            client = MorphCloudClient(api_key=key)
         self.num_parallel = num_parallel
-        self.sandbox_factory = sandbox_factory
         self.client = client
+        self._snapshot_id: str | None = None
+        self._snapshot_lock = threading.Lock()
+
+    def snapshot_id(self) -> str:
+        with self._snapshot_lock:
+            if self._snapshot_id is None:
+                snapshot = self.client.snapshots.create(**self.SNAPSHOT, digest=self.SNAPSHOT_DIGEST)
+                self._snapshot_id = snapshot.id
+            return self._snapshot_id
+
+    def run_script(self, script: str) -> float:
+        """Runs one evaluation script in a fresh instance; the rate it printed (0.0 if it printed none)."""
+        instance = self.client.instances.start(
+            self.snapshot_id(), ttl_seconds=self.TIMEOUT_S, ttl_action="stop", timeout=self.TIMEOUT_S
+        )
+        try:
+            if len(script.encode()) <= self.MAX_INLINE_BYTES:
+                command = ["python3", "-c", str(script)]
+            else:
+                self._write_file(instance, str(script))
+                command = ["python3", self.SCRIPT_FILE]
+            result = instance.exec(command, timeout=self.TIMEOUT_S)
+        finally:
+            try:
+                instance.stop()
+            except Exception as error:  # noqa: BLE001 - its TTL stops it anyway
+                logger.warning("Could not stop Morph instance %s (its TTL will): %s", instance.id, error)
+        if result.exit_code != 0:  # the harness itself broke (a program's failure only fails its test case)
+            logger.warning("Morph evaluation script exited %d: %s", result.exit_code, result.stderr[-500:])
+        rate = parse_rate(result.stdout)
+        return 0.0 if rate is None else rate
+
+    def _write_file(self, instance: Any, text: str) -> None:
+        encoded = base64.b64encode(text.encode()).decode()
+        step = self.MAX_INLINE_BYTES
+        for start in range(0, len(encoded), step):
+            mode = "wb" if start == 0 else "ab"
+            writer = f"import base64,sys; open(sys.argv[1], {mode!r}).write(base64.b64decode(sys.argv[2]))"
+            result = instance.exec(
+                ["python3", "-c", writer, self.SCRIPT_FILE, encoded[start : start + step]], timeout=self.TIMEOUT_S
+            )
+            if result.exit_code != 0:
+                raise RuntimeError(f"writing the evaluation script failed: {result.stderr[-500:]}")
 
     async def _run(self, script: str, language: str, semaphore: asyncio.Semaphore) -> float | None:
-        timeout = 90  # open-r1's Morph sandbox timeout
+        if language != "python":
+            raise ValueError(f"The Morph provider runs evaluation scripts in python, got {language!r}.")
         async with semaphore:
-            sandbox = None
             try:
-                sandbox = await asyncio.to_thread(self.sandbox_factory.new, client=self.client, ttl_seconds=timeout)
-                result = await asyncio.wait_for(
-                    asyncio.to_thread(sandbox.run_code, script, language=language, timeout=timeout),
-                    timeout=timeout + 6,
-                )
-                text = getattr(result, "text", None) or getattr(result, "stdout", None)
-                rate = parse_rate(text)
-                return 0.0 if rate is None else rate
+                return await asyncio.wait_for(asyncio.to_thread(self.run_script, script), self.TIMEOUT_S * 2 + 30)
             except Exception as error:  # noqa: BLE001 - a service failure: this row cannot be judged
                 logger.warning("Morph sandbox failed (the script scores None): %s", error)
                 return None
-            finally:
-                if sandbox is not None:
-                    for method in ("close", "shutdown"):
-                        try:
-                            await asyncio.to_thread(getattr(sandbox, method))
-                        except Exception:  # noqa: BLE001
-                            pass
 
 
 # --------------------------------------------------------------------------------------------------------------------
