@@ -34,7 +34,7 @@ import pandas as pd
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO_ROOT, "src"))
 
-from open_r1.utils.sampled_evaluation import evaluate_model  # noqa: E402
+from open_r1.sampled_evaluation import evaluate_model  # noqa: E402
 from open_r1.utils.synthetic.demo_task import CAREFUL, SHORTCUT, behaviour, build_demo_world  # noqa: E402
 
 

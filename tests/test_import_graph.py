@@ -8,8 +8,6 @@ and under TYPE_CHECKING), so it needs no dependency installed and sees imports t
 import ast
 from pathlib import Path
 
-import pytest
-
 
 SRC = Path(__file__).resolve().parent.parent / "src"
 PACKAGE = "open_r1"
@@ -29,14 +27,6 @@ MODULES = {_module_name(path): path for path in sorted((SRC / PACKAGE).rglob("*.
 
 def _is_package(module: str) -> bool:
     return MODULES[module].name == "__init__.py"
-
-
-def _all_imports(module: str) -> set[str]:
-    found = set()
-    for node in ast.walk(ast.parse(MODULES[module].read_text())):
-        if isinstance(node, ast.ImportFrom | ast.Import):
-            found |= _edges_of(module, node)
-    return found
 
 
 def _edges_of(module: str, node: ast.Import | ast.ImportFrom) -> set[str]:
@@ -59,7 +49,15 @@ def _edges_of(module: str, node: ast.Import | ast.ImportFrom) -> set[str]:
     return edges
 
 
-GRAPH = {module: _all_imports(module) for module in MODULES}
+def _imports_of(module: str) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(MODULES[module].read_text())):
+        if isinstance(node, ast.ImportFrom | ast.Import):
+            found |= _edges_of(module, node)
+    return found
+
+
+GRAPH = {module: _imports_of(module) for module in MODULES}
 
 
 def _within(module: str, package: str) -> bool:
@@ -77,21 +75,37 @@ def test_the_graph_is_read_from_the_source():
     assert "open_r1.rewards.registry" in GRAPH["open_r1.rewards"]
 
 
-def test_the_import_graph_has_no_cycle():
+def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """A cycle of `graph` as a path that returns to its start, or None (depth-first search)."""
     done: set[str] = set()
 
-    def visit(module: str, path: list[str]) -> None:
+    def visit(module: str, path: list[str]) -> list[str] | None:
         if module in path:
-            cycle = path[path.index(module) :] + [module]
-            pytest.fail("import cycle: " + " -> ".join(cycle))
+            return path[path.index(module) :] + [module]
         if module in done:
-            return
-        for target in sorted(GRAPH[module]):
-            visit(target, path + [module])
+            return None
+        for target in sorted(graph.get(module, ())):
+            cycle = visit(target, path + [module])
+            if cycle:
+                return cycle
         done.add(module)
+        return None
 
-    for module in sorted(GRAPH):
-        visit(module, [])
+    for module in sorted(graph):
+        cycle = visit(module, [])
+        if cycle:
+            return cycle
+    return None
+
+
+def test_the_cycle_finder_finds_cycles():
+    assert _find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _find_cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) is None
+
+
+def test_the_import_graph_has_no_cycle():
+    cycle = _find_cycle(GRAPH)
+    assert cycle is None, "import cycle: " + " -> ".join(cycle)
 
 
 def _offenders(sources, forbidden) -> list[str]:
@@ -116,12 +130,33 @@ def test_math_verification_and_the_synthetic_worlds_are_leaves():
         assert not _offenders(lambda m, leaf=leaf: _within(m, leaf), lambda t, leaf=leaf: not _within(t, leaf))
 
 
+def _reachable(module: str) -> set[str]:
+    seen, todo = set(), [module]
+    while todo:
+        for target in GRAPH[todo.pop()] - seen:
+            seen.add(target)
+            todo.append(target)
+    return seen
+
+
 def test_configs_import_neither_rewards_nor_code_execution():
-    assert not _offenders(
-        lambda m: m == "open_r1.configs",
-        lambda t: _within(t, "open_r1.rewards") or _within(t, CODE_EXECUTION),
-    )
+    # Also not through a utils module: configs load before any reward or sandbox is needed.
+    reached = _reachable("open_r1.configs")
+    assert not {m for m in reached if _within(m, "open_r1.rewards") or _within(m, CODE_EXECUTION)}, sorted(reached)
 
 
-def test_nothing_imports_an_entry_point():
+def _layer(module: str) -> int:
+    """0: configs, utils, shipped data; 1: rewards; 2: entry points and the tools beside them."""
+    if module in (PACKAGE, "open_r1.configs") or _within(module, "open_r1.utils"):
+        return 0
+    if _within(module, "open_r1.benchmark_data"):  # package data and its reader
+        return 0
+    if _within(module, "open_r1.rewards"):
+        return 1
+    return 2
+
+
+def test_imports_point_down_the_layers():
+    upward = sorted(f"{m} imports {t}" for m in MODULES for t in GRAPH[m] if _layer(t) > _layer(m))
+    assert not upward
     assert not _offenders(lambda m: True, lambda t: t in ENTRY_POINTS)

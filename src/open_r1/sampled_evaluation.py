@@ -16,6 +16,8 @@
 This is how the project reports reasoning models (DeepSeek-R1's protocol: n samples at temperature 0.6, top_p 0.95,
 pass@1 = mean correctness over samples and problems), small enough to run on a CPU for tiny models. Answers are
 scored by the same accuracy and format rewards GRPO trains on. lighteval (evaluate.py) does this at scale on GPUs.
+It sits beside the entry points, above `rewards` (scripts/demo.py calls it), not in `utils/`, which never imports
+rewards.
 """
 
 from collections import Counter
