@@ -11,4 +11,6 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
-"""Shared helpers of the entry points: data, models, training runs, hub and callbacks."""
+"""What the entry points and rewards build on: run plumbing (data, models, training, recipes, callbacks, hub),
+math verification, code execution (code_execution/), benchmarks and generation, and the synthetic worlds
+(synthetic/). Nothing here imports `open_r1.rewards` or an entry point (tests/test_import_graph.py)."""
