@@ -26,6 +26,11 @@ test:
 test-fast:
 	$(PYTHON) -m pytest -v -m "not slow" tests/
 
+# Checks a recipe for a number of training processes before it is queued, loading nothing (src/open_r1/check_recipe.py):
+#   make check-recipe RECIPE=recipes/Qwen2.5-1.5B-Instruct/grpo/config_demo.yaml NUM_PROCESSES=7 [ARGS="--opt value"]
+check-recipe:
+	$(PYTHON) -m open_r1.check_recipe --config $(RECIPE) $(if $(NUM_PROCESSES),--num_processes $(NUM_PROCESSES)) $(ARGS)
+
 tiny:
 	$(PYTHON) scripts/make_tiny.py --output-dir data/tiny
 

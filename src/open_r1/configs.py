@@ -336,6 +336,9 @@ class _OpenR1TrainingArguments:
                 "Set `bf16: false` in the recipe to silence this warning."
             )
         self.bf16 = self.fp16 = self.bf16_full_eval = self.fp16_full_eval = False
+        if self.tf32:  # transformers raises on tf32 without an Ampere GPU; GPU recipes and command lines set it
+            logger.warning("No GPU found: tf32 matmuls need an Ampere GPU, so `tf32` is turned off.")
+            self.tf32 = None
         if self.use_liger_kernel:
             logger.warning("No GPU found: liger kernels need CUDA, so `use_liger_kernel` is turned off.")
             self.use_liger_kernel = False

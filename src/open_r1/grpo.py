@@ -19,11 +19,17 @@ Usage:
 
     # on a CPU, with the tiny world from `make tiny`:
     accelerate launch src/open_r1/grpo.py --config recipes/tiny/grpo/config_demo.yaml
+
+    # check a recipe for 8 training GPUs before queueing it (no model, no data, no GPU; exit status 0/1):
+    python src/open_r1/grpo.py --config RECIPE.yaml --check --num_processes 8
 """
+
+import sys
 
 from transformers import set_seed
 from trl import GRPOTrainer, ModelConfig, get_peft_config
 
+from open_r1 import check_recipe
 from open_r1.configs import GRPOConfig, GRPOScriptArguments, check_reward_weights
 from open_r1.rewards import get_reward_funcs
 from open_r1.utils.callbacks import get_callbacks
@@ -65,6 +71,8 @@ def main(script_args: GRPOScriptArguments, training_args: GRPOConfig, model_args
 
 
 if __name__ == "__main__":
+    if "--check" in sys.argv[1:]:
+        sys.exit(check_recipe.check((GRPOScriptArguments, GRPOConfig, ModelConfig), sys.argv[1:]))
     parser = OpenR1Parser((GRPOScriptArguments, GRPOConfig, ModelConfig))
     script_args, training_args, model_args = parser.parse_args_and_config()
     main(script_args, training_args, model_args)

@@ -19,11 +19,17 @@ Usage:
 
     # on a CPU, with the tiny world from `make tiny`:
     accelerate launch src/open_r1/sft.py --config recipes/tiny/sft/config_demo.yaml
+
+    # check a recipe for 8 training GPUs before queueing it (no model, no data, no GPU; exit status 0/1):
+    python src/open_r1/sft.py --config RECIPE.yaml --check --num_processes 8
 """
+
+import sys
 
 from transformers import set_seed
 from trl import ModelConfig, SFTTrainer, get_peft_config
 
+from open_r1 import check_recipe
 from open_r1.configs import ScriptArguments, SFTConfig
 from open_r1.utils.callbacks import get_callbacks
 from open_r1.utils.data import add_system_prompt, get_dataset, require_sft_columns
@@ -61,6 +67,8 @@ def main(script_args: ScriptArguments, training_args: SFTConfig, model_args: Mod
 
 
 if __name__ == "__main__":
+    if "--check" in sys.argv[1:]:
+        sys.exit(check_recipe.check((ScriptArguments, SFTConfig, ModelConfig), sys.argv[1:]))
     parser = OpenR1Parser((ScriptArguments, SFTConfig, ModelConfig))
     script_args, training_args, model_args = parser.parse_args_and_config()
     main(script_args, training_args, model_args)

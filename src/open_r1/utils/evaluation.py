@@ -23,7 +23,9 @@ checked before training starts.
 
 import argparse
 import base64
+import difflib
 import hashlib
+import logging
 import os
 import re
 import shlex
@@ -35,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+logger = logging.getLogger(__name__)
 # Benchmark name (as recipes, `make evaluate TASK=` and Slurm jobs spell it) -> lighteval task spec `<task>|<shots>`.
 # The tasks are open-r1's, defined in src/open_r1/evaluate.py under the `open_r1:` prefix because lighteval 0.13
 # refuses custom tasks that reuse the names of its built-in ones.
@@ -44,6 +47,16 @@ LIGHTEVAL_TASKS = {
     "aime25": "open_r1:aime25|0",
     "gpqa": "open_r1:gpqa:diamond|0",
     "lcb": "open_r1:lcb:codegeneration|0",
+}
+# Benchmark names of open-r1's recipes (2025) that are defined a little differently here: name -> (name here, what
+# differs). They are accepted with a warning so old recipes load; the scores are not comparable one to one.
+LEGACY_BENCHMARKS = {
+    "lcb_v4": (
+        "lcb",
+        "open-r1's lcb_v4 was LiveCodeBench release v4 (lighteval's lcb:codegeneration_v4); lcb here is the "
+        "v4_v5 window (problems from 2024-08 to 2025-01), the one open-r1 and lighteval report",
+    ),
+    "aime25_I": ("aime25", "open-r1's aime25_I was AIME 2025 part I only (15 problems); aime25 holds parts I and II"),
 }
 CUSTOM_TASKS_FILE = "src/open_r1/evaluate.py"
 
@@ -96,14 +109,24 @@ def resolve_benchmarks(benchmarks: list[str] | str) -> list[str]:
     """Benchmark names, with "all" expanded; fails on an unknown name, listing the known ones."""
     if isinstance(benchmarks, str):
         benchmarks = [name.strip() for name in benchmarks.split(",") if name.strip()]
+    benchmarks = list(benchmarks)
     if not benchmarks:
         raise ValueError(f"No benchmark given. Known benchmarks: {', '.join(SUPPORTED_BENCHMARKS)} (or all).")
     if "all" in benchmarks:
         return get_lighteval_tasks()
+    for index, name in enumerate(benchmarks):
+        if name in LEGACY_BENCHMARKS:
+            current, why = LEGACY_BENCHMARKS[name]
+            logger.warning("Benchmark `%s` is a legacy name, read as `%s` (%s).", name, current, why)
+            benchmarks[index] = current
     unknown = [name for name in benchmarks if name not in LIGHTEVAL_TASKS]
     if unknown:
+        known = [*SUPPORTED_BENCHMARKS, *LEGACY_BENCHMARKS]
+        close = {name: difflib.get_close_matches(name, known, n=1) for name in unknown}
+        hints = "".join(f" `{name}`: did you mean `{match[0]}`?" for name, match in close.items() if match)
         raise ValueError(
-            f"Unknown benchmark(s) {unknown}. Known benchmarks: {', '.join(SUPPORTED_BENCHMARKS)}, or all for every one."
+            f"Unknown benchmark(s) {unknown}.{hints} Known benchmarks: {', '.join(SUPPORTED_BENCHMARKS)}, or all for "
+            "every one."
         )
     return list(dict.fromkeys(benchmarks))  # keep the order, drop repeats
 

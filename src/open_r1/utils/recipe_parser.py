@@ -13,78 +13,82 @@
 # limitations under the License.
 """Reads a recipe (`--config recipe.yaml`) plus command-line overrides into the config dataclasses.
 
-On top of trl's TrlParser it (1) accepts the trl-0.18-era names that open-r1's published recipes use, renaming each
-with one warning that names the new field, and (2) rejects a key no config knows with the closest known names, so a
-typo fails at once instead of being silently ignored or failing deep in trl.
+On top of trl's TrlParser it
+1. reads the names of every era of open-r1's recipes (trl 0.14-0.19, transformers 4.x, alignment-handbook), as
+   their current options, each with one warning that names the new key (the table is in legacy_options.py);
+2. accepts a bare boolean flag (`--bf16`) as true for every boolean option, as trl 0.x did: transformers 5 declares
+   some of them `bool | None` ("auto"), and HfArgumentParser then demands a value;
+3. rejects a key no config knows with the closest known names, so a typo fails at once instead of being silently
+   ignored or failing deep in trl.
 """
 
+import dataclasses
 import difflib
+import json
 import logging
 import os
 import sys
+import typing
 from collections.abc import Iterable
+from typing import Any
 
 import yaml
 from trl import TrlParser
 
+from .legacy_options import (
+    CONVERTED_FIELDS,
+    DROPPED_FIELDS,
+    RENAMED_FIELDS,
+    legacy_kind,
+    translate_dataset_keys,
+    translate_legacy,
+)
+
+
+__all__ = ["CONVERTED_FIELDS", "DROPPED_FIELDS", "RENAMED_FIELDS", "OpenR1Parser"]
 
 logger = logging.getLogger(__name__)
 
-# Old name -> (new name, why). Values keep their meaning under the new name.
-RENAMED_FIELDS = {
-    "max_seq_length": ("max_length", "trl renamed SFTConfig.max_seq_length"),
-    "torch_dtype": ("dtype", "transformers/trl renamed torch_dtype"),
-    "max_prompt_length": (
-        "max_prompt_tokens",
-        "trl 1.x removed GRPOConfig.max_prompt_length; open-r1 drops longer prompts instead of cutting their start",
-    ),
-    "use_liger_loss": ("use_liger_kernel", "trl 1.x folded the Liger GRPO loss into use_liger_kernel"),
-    "wandb_log_unique_prompts": ("log_unique_prompts", "trl 1.x logs unique prompts natively"),
-    "vllm_guided_decoding_regex": ("vllm_structured_outputs_regex", "trl followed vLLM's rename"),
-    "evaluation_strategy": ("eval_strategy", "transformers renamed evaluation_strategy"),
-    "no_cuda": ("use_cpu", "transformers renamed no_cuda"),
-    "warmup_ratio": (
-        "warmup_steps",
-        "transformers 5 folded warmup_ratio into warmup_steps (a float < 1 is a fraction)",
-    ),
-    "use_liger": ("use_liger_kernel", "old trl name of use_liger_kernel"),
-}
 
-# Old names with no successor: they are dropped with a warning saying why, because the behaviour they asked for is
-# now the only behaviour (or is configured elsewhere), and failing on them would break every published recipe.
-DROPPED_FIELDS = {
-    "overwrite_output_dir": "transformers 5 removed it; runs resume from the last checkpoint in output_dir, "
-    "so delete the folder or change output_dir to start afresh",
-    "logging_dir": "transformers 5 removed it; TensorBoard logs go under output_dir",
-    "save_safetensors": "transformers 5 always saves safetensors",
-    "vllm_device": "trl 1.x places vLLM itself (vllm_mode: colocate, or server via `trl vllm-serve`)",
-    "vllm_enable_prefix_caching": "trl 1.x always enables vLLM prefix caching",
-}
+def _is_boolean(annotation: Any) -> bool:
+    return annotation is bool or annotation == (bool | None)
 
 
-def _rename_legacy(key: str, known: set[str], source: str) -> str | None:
-    """Returns the current name of `key`, None to drop it, warning once for each legacy name."""
-    if key in known:
-        return key
-    if key in RENAMED_FIELDS:
-        new, why = RENAMED_FIELDS[key]
-        logger.warning(
-            "%s: `%s` is a legacy name, read as `%s` (%s). Rename it to silence this.", source, key, new, why
-        )
-        return new
-    if key in DROPPED_FIELDS:
-        logger.warning("%s: `%s` is ignored: %s. Remove it to silence this.", source, key, DROPPED_FIELDS[key])
-        return None
-    return key
+def _merge(translated: dict, origin: dict, key: str, value: Any, from_key: str, source: str) -> None:
+    """Sets `key`, once: two keys meaning the same option conflict, except dict options, whose entries merge."""
+    if key not in translated:
+        translated[key], origin[key] = value, from_key
+        return
+    old = translated[key]
+    if isinstance(old, dict) and isinstance(value, dict) and not set(old) & set(value):
+        translated[key] = {**old, **value}
+        return
+    raise ValueError(f"{source} sets both `{origin[key]}` and `{from_key}`; keep only `{key}`.")
 
 
 class OpenR1Parser(TrlParser):
-    """TrlParser that understands legacy recipe names and explains unknown keys."""
+    """TrlParser that understands legacy recipe names and bare boolean flags, and explains unknown keys."""
 
     def __init__(self, dataclass_types, **kwargs):
         # argparse would read `--num_train_epoch` as `--num_train_epochs`; a typo must not pass silently.
         kwargs.setdefault("allow_abbrev", False)
         super().__init__(dataclass_types, **kwargs)
+        self._accept_bare_boolean_flags()
+
+    def _accept_bare_boolean_flags(self) -> None:
+        """`--bf16` alone means true, whatever the option's declared type, as it did for every trl 0.x user.
+
+        HfArgumentParser gives `bool` options an optional value, but not `bool | None` ones (bf16, tf32, ...: None
+        means "pick for the hardware"), so `--bf16` fails with "expected one argument". The value stays optional:
+        `--bf16 false` and `--bf16=false` still work, and an absent flag keeps its None.
+        """
+        boolean = set()
+        for dataclass_type in self.dataclass_types:
+            hints = typing.get_type_hints(dataclass_type)
+            boolean |= {f.name for f in dataclasses.fields(dataclass_type) if _is_boolean(hints.get(f.name))}
+        for action in self._actions:
+            if action.dest in boolean and f"--{action.dest}" in action.option_strings and action.nargs is None:
+                action.nargs, action.const = "?", True
 
     def _known_fields(self) -> set[str]:
         return {action.dest for action in self._actions}
@@ -103,44 +107,63 @@ class OpenR1Parser(TrlParser):
 
     def _translate_config(self, config: dict, source: str) -> dict:
         known = self._known_fields()
-        translated, unknown = {}, []
+        config = translate_dataset_keys(config, source)
+        translated, origin, unknown = {}, {}, []
         for key, value in config.items():
-            new_key = _rename_legacy(key, known, source)
-            if new_key is None:
-                continue
-            if new_key not in known:
-                unknown.append(key)
-            elif new_key in translated:
-                raise ValueError(f"{source} sets both `{key}` and `{new_key}`; keep only `{new_key}`.")
+            if key in known:
+                _merge(translated, origin, key, value, key, source)
+            elif legacy_kind(key) is not None:
+                for new_key, new_value in translate_legacy(key, value, known, source).items():
+                    _merge(translated, origin, new_key, new_value, key, source)
             else:
-                translated[new_key] = value
+                unknown.append(key)
         if unknown:
             raise self._unknown_key_error(unknown, source)
         return translated
 
     def _translate_cli(self, args: list[str]) -> list[str]:
-        known, translated, skip_value = self._known_fields(), [], False
-        for arg in args:
-            if skip_value:
-                skip_value = False
-                if not arg.startswith("--"):
-                    continue
-            if arg.startswith("--") and arg != "--config":
-                key, eq, value = arg[2:].partition("=")
-                new_key = _rename_legacy(key.replace("-", "_"), known, "command line")
-                if new_key is None:
-                    skip_value = not eq
-                    continue
-                arg = f"--{new_key}{eq}{value}"
-            translated.append(arg)
+        """Rewrites legacy options of the command line into current ones (one warning each).
+
+        A renamed option keeps its value tokens, which argparse then types for the new option. A converted option
+        takes one value (or none: a bare flag means true) and is rewritten with the converted value. A dropped
+        option takes its one value with it, so that value is not read as a stray argument.
+        """
+        known, translated, index = self._known_fields(), [], 0
+        while index < len(args):
+            arg = args[index]
+            index += 1
+            key, eq, inline = arg[2:].partition("=")
+            key = key.replace("-", "_")
+            if not arg.startswith("--") or arg == "--config" or key in known or legacy_kind(key) is None:
+                translated.append(arg)
+                continue
+            value = inline if eq else None
+            if not eq and index < len(args) and not args[index].startswith("--"):
+                value = args[index]
+                index += 1
+            if legacy_kind(key) == "renamed":
+                new_keys = list(translate_legacy(key, value, known, "command line"))
+                if new_keys:
+                    translated += [f"--{new_keys[0]}"] + ([] if value is None else [value])
+                continue
+            parsed = True if value is None else yaml.safe_load(value)
+            for new_key, new_value in translate_legacy(key, parsed, known, "command line").items():
+                if isinstance(new_value, list):
+                    translated += [f"--{new_key}", *map(str, new_value)]
+                else:
+                    shown = json.dumps(new_value) if isinstance(new_value, dict) else str(new_value)
+                    translated += [f"--{new_key}", shown]
         return translated
 
     def parse_args_and_config(self, args: Iterable[str] | None = None, **kwargs) -> tuple:
-        args = self._translate_cli(list(args) if args is not None else sys.argv[1:])
+        args = list(args) if args is not None else sys.argv[1:]
+        config_path = None
         if "--config" in args:
             index = args.index("--config")
             config_path = args[index + 1]
             del args[index : index + 2]
+        args = self._translate_cli(args)
+        if config_path is not None:
             if not os.path.isfile(config_path):
                 raise FileNotFoundError(f"Recipe {config_path} does not exist (passed with --config).")
             with open(config_path) as file:
