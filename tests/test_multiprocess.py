@@ -122,7 +122,7 @@ def _launch_two_processes(task: str, tiny_world: Path, output_dir: Path, tmp_pat
     return result.stdout
 
 
-def _check_ranks(output: str, output_dir: Path, tiny_world: Path, steps: int, must_change: bool) -> list[dict]:
+def _check_ranks(output: str, output_dir: Path, tiny_world: Path, steps: int) -> list[dict]:
     # Both ranks ran open_r1's setup in a distributed process group (setup_logging logs one line per process).
     ranks = sorted(set(re.findall(r"Process rank (\d+), device cpu\S*, n_gpu 0, distributed True", output)))
     assert ranks == ["0", "1"], output[-4000:]
@@ -135,15 +135,15 @@ def _check_ranks(output: str, output_dir: Path, tiny_world: Path, steps: int, mu
     assert markers[0]["sha256"] == markers[1]["sha256"]
     assert all(m["equals_saved_checkpoint"] for m in markers)
     assert markers[0]["sha256"] == _weights_sha256(output_dir / "model.safetensors")
-    if must_change:  # and training moved them
-        assert markers[0]["sha256"] != _weights_sha256(tiny_world / "model" / "model.safetensors")
+    # And training moved them: replicas that never changed would be "in sync" without any gradient averaging.
+    assert markers[0]["sha256"] != _weights_sha256(tiny_world / "model" / "model.safetensors")
     return markers
 
 
 def test_sft_two_processes_ddp(tiny_world, tmp_path):
     output_dir = tmp_path / "sft"
     output = _launch_two_processes("sft", tiny_world, output_dir, tmp_path, "--max_steps", "4")
-    _check_ranks(output, output_dir, tiny_world, steps=4, must_change=True)
+    _check_ranks(output, output_dir, tiny_world, steps=4)
     # The global batch is per-device batch x 2 processes: the data was split between the ranks, not duplicated.
     state = json.loads((output_dir / "trainer_state.json").read_text())
     assert "Total train batch size (w. parallel, distributed & accumulation) = 32" in output  # 16 per device x 2
@@ -152,10 +152,15 @@ def test_sft_two_processes_ddp(tiny_world, tmp_path):
 
 def test_grpo_two_processes_ddp(tiny_world, tmp_path):
     output_dir = tmp_path / "grpo"
-    output = _launch_two_processes("grpo", tiny_world, output_dir, tmp_path, "--max_steps", "2")
-    # The untrained tiny model usually earns the same reward on every completion of a prompt: zero advantage, zero
-    # gradient, unchanged weights. So GRPO is checked for in-sync replicas, and for having generated and scored.
-    _check_ranks(output, output_dir, tiny_world, steps=2, must_change=False)
+    # The untrained tiny model earns the same accuracy and format reward (0) on every completion of a prompt: zero
+    # advantage, zero gradient, weights that stay in sync by never moving. The cosine reward scores wrong answers by
+    # their length, which differs between completions, so every step has a gradient that DDP must average.
+    rewards = ["--reward_funcs", "accuracy", "format", "cosine", "--reward_weights", "1.0", "0.5", "1.0"]
+    output = _launch_two_processes(
+        "grpo", tiny_world, output_dir, tmp_path, "--max_steps", "2", *rewards, "--cosine_max_len", "100"
+    )
+    _check_ranks(output, output_dir, tiny_world, steps=2)
     # 8 completions per device x 2 processes = 16 per step = 4 prompts x 4 generations, split across the ranks.
     assert "Total train batch size (w. parallel, distributed & accumulation) = 16" in output
     assert "'rewards/accuracy_reward/mean'" in output and "'rewards/format_reward/mean'" in output
+    assert "'rewards/cosine_scaled_reward/mean'" in output
