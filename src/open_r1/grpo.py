@@ -43,6 +43,8 @@ def main(script_args: GRPOScriptArguments, training_args: GRPOConfig, model_args
     set_seed(training_args.seed)
     setup_logging(script_args, training_args, model_args)
 
+    if "wandb" in training_args.report_to:  # a missing login fails here, not after the model has loaded
+        init_wandb_training(training_args)
     # Data and rewards first: a bad dataset or reward fails in seconds, before a model is loaded.
     check_reward_weights(script_args, training_args)
     reward_funcs = get_reward_funcs(script_args)
@@ -53,8 +55,6 @@ def main(script_args: GRPOScriptArguments, training_args: GRPOConfig, model_args
     tokenizer = get_tokenizer(model_args, training_args)
     dataset = drop_long_prompts(dataset, tokenizer, script_args.max_prompt_tokens)
     model = get_model(model_args, training_args)
-    if "wandb" in training_args.report_to:
-        init_wandb_training(training_args)
 
     train_dataset = dataset[script_args.dataset_train_split]
     trainer = GRPOTrainer(

@@ -42,6 +42,8 @@ def main(script_args: ScriptArguments, training_args: SFTConfig, model_args: Mod
     set_seed(training_args.seed)
     setup_logging(script_args, training_args, model_args)
 
+    if "wandb" in training_args.report_to:  # a missing login fails here, not after the model has loaded
+        init_wandb_training(training_args)
     # Data first: a bad dataset fails in seconds, before a model is loaded.
     dataset = get_dataset(script_args)
     require_sft_columns(dataset)
@@ -50,8 +52,6 @@ def main(script_args: ScriptArguments, training_args: SFTConfig, model_args: Mod
 
     tokenizer = get_tokenizer(model_args, training_args)
     model = get_model(model_args, training_args)
-    if "wandb" in training_args.report_to:
-        init_wandb_training(training_args)
 
     train_dataset = dataset[script_args.dataset_train_split]
     trainer = SFTTrainer(

@@ -14,8 +14,10 @@
 """The parts of a training run that SFT and GRPO share: logging, resuming, and the train-save-publish tail."""
 
 import logging
+import netrc
 import os
 import sys
+import urllib.parse
 
 import datasets
 import transformers
@@ -52,8 +54,38 @@ def setup_logging(script_args, training_args, model_args) -> None:
     logger.info("Training parameters %s", training_args)
 
 
+# WANDB_MODE values with which wandb never talks to a server, so needs no login.
+_WANDB_LOCAL_MODES = ("offline", "dryrun", "disabled")
+
+
+def wandb_credentials_found() -> bool:
+    """Whether wandb would find credentials: its variables, or the ~/.netrc entry `wandb login` writes for its host.
+
+    Checked from files and variables only, with no request: a machine without a network answers at once.
+    """
+    if os.environ.get("WANDB_API_KEY") or os.environ.get("WANDB_IDENTITY_TOKEN_FILE"):
+        return True
+    host = urllib.parse.urlparse(os.environ.get("WANDB_BASE_URL") or "https://api.wandb.ai").hostname
+    path = os.environ.get("NETRC") or os.path.expanduser("~/.netrc")
+    try:
+        return netrc.netrc(path).authenticators(host) is not None
+    except (OSError, netrc.NetrcParseError):
+        return False
+
+
 def init_wandb_training(training_args) -> None:
-    """Points wandb at the recipe's entity/project/group (wandb reads these from its documented variables)."""
+    """Points wandb at the recipe's entity/project/group (wandb reads these from its documented variables).
+
+    Called first thing, before data or model: without a login and without WANDB_MODE, wandb would otherwise stop
+    the run after the model has loaded (or wait for an API key at a prompt no one sees in a batch job).
+    """
+    mode = os.environ.get("WANDB_MODE", "").strip().lower()
+    if mode not in _WANDB_LOCAL_MODES and not wandb_credentials_found():
+        raise ValueError(
+            "report_to includes wandb, but this machine has no wandb login (no WANDB_API_KEY, no entry for the "
+            "W&B host in ~/.netrc) and WANDB_MODE is not set. Fix: log in (`wandb login`, or set WANDB_API_KEY), "
+            "or log locally with WANDB_MODE=offline (upload later with `wandb sync`), or drop it: --report_to none."
+        )
     if training_args.wandb_entity is not None:
         os.environ["WANDB_ENTITY"] = training_args.wandb_entity
     if training_args.wandb_project is not None:
