@@ -81,6 +81,13 @@ def _as_on_processes(config_class: type, num_processes: int) -> type:
     return Planned
 
 
+def classes_on_processes(classes: tuple, num_processes: int) -> tuple:
+    """The entry point's config classes, with the training config built as on `num_processes` processes."""
+    return tuple(
+        _as_on_processes(c, num_processes) if issubclass(c, transformers.TrainingArguments) else c for c in classes
+    )
+
+
 def _pop_check_options(argv: list[str]) -> tuple[list[str], int | None, str | None]:
     """Splits the check's own options (--check, --num_processes N, --task T) from the recipe's."""
     options = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
@@ -232,9 +239,7 @@ def _valid_process_counts(classes: tuple, args: list[str], limit: int) -> list[i
     """The process counts, up to `limit`, at which the recipe parses: what to ask the scheduler for instead."""
     valid = []
     for count in range(1, limit + 1):
-        planned = tuple(
-            _as_on_processes(c, count) if issubclass(c, transformers.TrainingArguments) else c for c in classes
-        )
+        planned = classes_on_processes(classes, count)
         with _collected_warnings():
             try:
                 parsed = OpenR1Parser(planned).parse_args_and_config(list(args))
@@ -268,9 +273,7 @@ def check(classes: tuple, argv: list[str], out: TextIO | None = None) -> int:
         )
         return 1
 
-    planned = tuple(
-        _as_on_processes(c, num_processes) if issubclass(c, transformers.TrainingArguments) else c for c in classes
-    )
+    planned = classes_on_processes(classes, num_processes)
     failure, parsed = None, None
     with _collected_warnings() as messages:
         try:

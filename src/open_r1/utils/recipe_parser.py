@@ -110,6 +110,12 @@ class OpenR1Parser(TrlParser):
         config = translate_dataset_keys(config, source)
         translated, origin, unknown = {}, {}, []
         for key, value in config.items():
+            if key.endswith("_strategy") and value is False:
+                # YAML 1.1 reads an unquoted `no` as false; open-r1 recipes wrote `eval_strategy: no`.
+                logger.warning(
+                    "%s: `%s: no` is read as the string 'no' (quote it: YAML reads no as false).", source, key
+                )
+                value = "no"
             if key in known:
                 _merge(translated, origin, key, value, key, source)
             elif legacy_kind(key) is not None:
