@@ -196,3 +196,36 @@ def test_grpo_entry_point_checks_and_exits_with_the_verdict(tmp_path):
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "FAILED on 1 process" in result.stdout and "valid on 7, 14 processes" in result.stdout
+
+
+@pytest.mark.slow
+def test_train_slurm_stops_before_training_when_the_recipe_does_not_fit(tmp_path):
+    """slurm/train.slurm for real (not a dry run) with stand-ins for srun/scontrol: the check fails the job at once."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    launched = tmp_path / "srun.log"
+    (bin_dir / "srun").write_text(f'#!/bin/bash\necho "$*" >> {launched}\n')
+    (bin_dir / "scontrol").write_text('#!/bin/bash\ntr "," "\\n" <<<"$4"\n')  # scontrol show hostnames a,b
+    for tool in ("srun", "scontrol"):
+        (bin_dir / tool).chmod(0o755)
+    result = subprocess.run(
+        ["bash", "slurm/train.slurm", "--model", "Qwen2.5-1.5B-Instruct", "--task", "grpo", "--config", "demo"]
+        + ["--accelerator", "zero2", "--args", "--num_generations 5"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        env={
+            "PATH": f"{bin_dir}:{Path(sys.executable).parent}:/usr/bin:/bin",
+            "PYTHONPATH": str(REPO_ROOT / "src"),
+            "HF_HUB_OFFLINE": "1",
+            "SLURM_NNODES": "1",
+            "SLURM_JOB_NODELIST": "gpu-1",
+            "OPEN_R1_VENV": sys.prefix,
+        },
+        timeout=600,
+    )
+    assert result.returncode != 0
+    assert "FAILED on 7 processes" in result.stdout and "divisible by num_generations (5)" in result.stdout
+    # vLLM's server had been started in the background; the training step never was.
+    srun_calls = launched.read_text().splitlines() if launched.exists() else []
+    assert not any("accelerate launch" in call for call in srun_calls), srun_calls

@@ -124,9 +124,10 @@ def test_train_sft_single_node():
         nodes=["gpu-1"],
     )
     assert code == 0, output
-    assert len(commands) == 1, "SFT starts no vLLM server"
-    ((srun, background),) = commands
+    assert len(commands) == 2, "SFT starts no vLLM server: the recipe check, then training"
+    (check, _), (srun, background) = commands
     assert not background
+    assert check[1:3] == ["-m", "open_r1.check_recipe"] and option(check, "--num_processes") == "8"
     assert option(srun, "--nodes") == "1" and option(srun, "--nodelist") == "gpu-1"
     assert "--kill-on-bad-exit=1" in srun
     env, launch = _accelerate_launch(srun)
@@ -149,8 +150,10 @@ def test_train_grpo_multi_node_puts_vllm_on_the_last_node():
         nodes=["gpu-1", "gpu-2"],
     )
     assert code == 0, output
-    (serve, serve_in_background), (train, train_in_background) = commands
+    (serve, serve_in_background), (check, _), (train, train_in_background) = commands
     assert serve_in_background and not train_in_background
+    # The recipe is checked with the options and the process count the training launch gets.
+    assert option(check, "--num_processes") == "8" and option(check, "--max_steps") == "10"
     assert option(serve, "--nodelist") == "gpu-2"
     vllm = serve[serve.index("trl") :]
     assert vllm[:2] == ["trl", "vllm-serve"]
@@ -172,8 +175,9 @@ def test_train_grpo_single_node_splits_the_gpus():
         nodes=["gpu-1"],
     )
     assert code == 0, output
-    (serve, _), (train, _) = commands
+    (serve, _), (check, _), (train, _) = commands
     assert "CUDA_VISIBLE_DEVICES=0" in serve
+    assert option(check, "--num_processes") == "7", "the vLLM GPU does not train"
     env, launch = _accelerate_launch(train)
     assert "CUDA_VISIBLE_DEVICES=1,2,3,4,5,6,7" in env
     assert option(launch, "--num_processes") == "7"
@@ -190,7 +194,7 @@ def test_train_args_override_gradient_accumulation(form):
         nodes=["gpu-1"],
     )
     assert code == 0, output
-    _, launch = _accelerate_launch(commands[0][0])
+    _, launch = _accelerate_launch(commands[-1][0])
     assert option(launch, "--gradient_accumulation_steps") == "2", "DeepSpeed and the trainer must agree"
     assert launch[-1] == "2" or launch[-1].endswith("=2")
     assert "--learning_rate=1e-6" in launch
@@ -255,6 +259,8 @@ def test_recipe_sbatch_line_trains_on_the_documented_process_count(path, nodes, 
     _, launch = _accelerate_launch(commands[-1][0])
     assert option(launch, "--num_processes") == processes, f"{path.name}: {output}"
     assert option(launch, "--config") == path.relative_to(REPO_ROOT).as_posix()
+    check = commands[-2][0]
+    assert check[1:3] == ["-m", "open_r1.check_recipe"] and option(check, "--num_processes") == processes
 
 
 def test_recipe_launch_lines_were_found():
