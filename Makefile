@@ -1,4 +1,4 @@
-.PHONY: install style quality test test-fast slurm-up slurm-down tiny sft-tiny grpo-tiny grpo-code-tiny demo evaluate summarize pass-rate-tiny decontamination-figure benchmark clean
+.PHONY: install style quality test test-fast mutation mutation-install slurm-up slurm-down tiny sft-tiny grpo-tiny grpo-code-tiny demo evaluate summarize pass-rate-tiny decontamination-figure benchmark clean
 
 # Everything runs from the project's own virtual environment; `make install` creates it.
 VENV ?= .venv
@@ -25,6 +25,13 @@ test:
 
 test-fast:
 	$(PYTHON) -m pytest -v -m "not slow" tests/
+
+# Mutation testing of the core modules (docs/mutation.md), on demand: too slow for `make test`. MODULE=name for one.
+mutation-install:
+	$(PYTHON) -m pip install "torch==2.13.0" -e ".[mutation]"
+
+mutation:
+	nice -n 10 $(PYTHON) scripts/mutation.py $(if $(MODULE),--module $(MODULE))
 
 # Checks a recipe for a number of training processes before it is queued, loading nothing (src/open_r1/check_recipe.py):
 #   make check-recipe RECIPE=recipes/Qwen2.5-1.5B-Instruct/grpo/config_demo.yaml NUM_PROCESSES=7 [ARGS="--opt value"]

@@ -42,6 +42,7 @@ _deps = [
     "math-verify==0.5.2",
     "matplotlib>=3.8",
     "morphcloud==0.1.116",  # the SDK the Morph provider was ported to and tested with
+    "mutmut==3.8.1",
     "packaging>=23.0",
     "parameterized>=0.9.0",
     "peft==0.21.2",
@@ -74,6 +75,7 @@ def deps_list(*names):
 extras = {}
 extras["tests"] = deps_list("pytest", "pytest-timeout", "parameterized", "math-verify", "jieba", "matplotlib")
 extras["quality"] = deps_list("ruff")
+extras["mutation"] = deps_list("mutmut")  # `make mutation`, on demand; not in dev: CI never runs it
 extras["code"] = deps_list(
     "e2b-code-interpreter", "morphcloud", "python-dotenv", "jieba", "fastapi", "uvicorn", "requests"
 )
