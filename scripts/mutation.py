@@ -29,7 +29,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 MODULES = {
     "rewards-math": (
         ["src/open_r1/rewards/math.py"],
-        ["tests/test_rewards.py", "tests/test_answers_need_an_anchor.py"],
+        ["tests/test_rewards.py", "tests/test_answers_need_an_anchor.py", "tests/test_math_reward_signals.py"],
     ),
     "rewards-format": (
         ["src/open_r1/rewards/format.py", "src/open_r1/rewards/common.py"],
@@ -45,7 +45,7 @@ MODULES = {
     ),
     "output-comparison": (
         ["src/open_r1/utils/code_execution/evaluation_script.py"],
-        ["tests/test_code_reward_end_to_end.py", "tests/test_code_providers.py"],
+        ["tests/test_code_reward_end_to_end.py", "tests/test_evaluation_script_languages.py"],
     ),
     "code-scoring": (
         ["src/open_r1/utils/code_execution/competitive_programming/scoring.py"],
@@ -97,9 +97,12 @@ def _prepare(workdir: Path, files: list[str], tests: list[str]) -> None:
         )
 
 
-def run_module(name: str, max_children: int, survivors: bool) -> dict:
+def run_module(name: str, max_children: int, survivors: bool, keep: str | None = None) -> dict:
     files, tests = MODULES[name]
-    workdir = Path(tempfile.mkdtemp(prefix=f"mutation-{name}-"))
+    workdir = Path(keep) / name if keep else Path(tempfile.mkdtemp(prefix=f"mutation-{name}-"))
+    if keep:
+        shutil.rmtree(workdir, ignore_errors=True)
+        workdir.mkdir(parents=True)
     try:
         _prepare(workdir, files, tests)
         env = {**os.environ, "PYTHONPATH": "src"}
@@ -121,7 +124,8 @@ def run_module(name: str, max_children: int, survivors: bool) -> dict:
                     print(f"--- {status}: {mutant}\n{shown.stdout}", flush=True)
         return stats
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def main() -> None:
@@ -131,6 +135,9 @@ def main() -> None:
     parser.add_argument("--survivors", action="store_true", help="Print each surviving mutant's diff.")
     parser.add_argument("--max-children", type=int, default=2, help="Mutants tested at once (default 2).")
     parser.add_argument("--json", help="Also write the per-module statistics to this JSON file.")
+    parser.add_argument(
+        "--keep", metavar="DIR", help="Work in DIR/<module> and keep it (to inspect or re-run mutants with mutmut)."
+    )
     args = parser.parse_args()
     if args.list:
         for name, (files, tests) in MODULES.items():
@@ -138,7 +145,7 @@ def main() -> None:
         return
     table = {}
     for name in args.module or list(MODULES):
-        table[name] = run_module(name, args.max_children, args.survivors)
+        table[name] = run_module(name, args.max_children, args.survivors, args.keep)
     # A mutant that makes its tests hang or crash the interpreter was noticed too: it counts as killed.
     print("\n| module | killed | total | survived | no tests | of which timeouts | score |")
     print("|---|---|---|---|---|---|---|")
