@@ -229,3 +229,28 @@ def test_train_slurm_stops_before_training_when_the_recipe_does_not_fit(tmp_path
     # vLLM's server had been started in the background; the training step never was.
     srun_calls = launched.read_text().splitlines() if launched.exists() else []
     assert not any("accelerate launch" in call for call in srun_calls), srun_calls
+
+
+def _shipped_checks():
+    """(recipe, process count): the count the header states, or 1 and 2 for the CPU recipes (tiny/, demo/)."""
+    checks = []
+    for path in sorted((REPO_ROOT / "recipes").glob("*/*/config_*.yaml")):
+        if path.parent.name in TASK_CLASSES:
+            counts = [recipe_process_count(str(path))] if path.parents[1].name not in ("tiny", "demo") else [1, 2]
+            checks += [(path, count) for count in counts]
+    return checks
+
+
+SHIPPED = _shipped_checks()
+
+
+@pytest.mark.parametrize(
+    "path, processes", SHIPPED, ids=[f"{p.relative_to(REPO_ROOT / 'recipes').as_posix()}@{n}" for p, n in SHIPPED]
+)
+def test_shipped_recipes_pass_the_check(path, processes):
+    """What the README tells users to run, on the project's own recipes: no false alarm, no legacy name."""
+    assert processes, f"{path.name} states no `# Training processes: N`"
+    out = io.StringIO()
+    status = check(TASK_CLASSES[path.parent.name], ["--config", str(path), "--num_processes", str(processes)], out=out)
+    assert status == 0, out.getvalue()
+    assert "legacy name" not in out.getvalue() and "is ignored" not in out.getvalue(), out.getvalue()

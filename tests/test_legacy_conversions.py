@@ -6,6 +6,8 @@ option the training run reads, with expectations written by hand from what the o
 """
 
 import logging
+import re
+from pathlib import Path
 
 import pytest
 import yaml
@@ -72,6 +74,20 @@ def test_a_converted_option_in_a_recipe_keeps_its_intent(tmp_path, parser_warnin
     warnings = parser_warnings()
     new = legacy_options.CONVERTED_FIELDS[old][0]
     assert len(warnings) == 1 and f"`{old}`" in warnings[0] and f"`{new}`" in warnings[0], warnings
+
+
+@pytest.mark.parametrize("partial, mode", [(True, "partial"), (False, "pass_fail")])
+def test_codeforces_partial_grading_flag_becomes_a_scoring_mode(tmp_path, parser_warnings, partial, mode):
+    recipe = _recipe(tmp_path, code_eval_partial_grading=partial, reward_funcs=["cf_code"])
+    script_args, _, _ = OpenR1Parser(GRPO).parse_args_and_config(["--config", recipe])
+    assert script_args.code_eval_scoring_mode == mode
+    (warning,) = parser_warnings()
+    assert "`code_eval_partial_grading` is a legacy name, read as `code_eval_scoring_mode`" in warning
+
+
+def test_every_converted_option_is_checked_here():
+    checked = {c[0] for c in CONVERSIONS} | {"code_eval_partial_grading"}
+    assert checked == set(legacy_options.CONVERTED_FIELDS), "add the new converted option to CONVERSIONS"
 
 
 @pytest.mark.parametrize(
@@ -185,3 +201,13 @@ def test_an_unquoted_no_in_a_strategy_is_the_string_no(tmp_path):
     path.write_text(f"output_dir: {tmp_path}\ndataset_name: d\neval_strategy: no\nsave_strategy: no\n")
     _, training_args, _ = OpenR1Parser(SFT).parse_args_and_config(["--config", str(path)])
     assert training_args.eval_strategy == "no" and training_args.save_strategy == "no"
+
+
+def test_the_readme_counts_the_legacy_table_right():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    counts = {kind: int(n) for kind, n in re.findall(r"\*\*(Renamed|Converted|Dropped)\*\* \((\d+)", readme)}
+    assert counts == {
+        "Renamed": len(legacy_options.RENAMED_FIELDS),
+        "Converted": len(legacy_options.CONVERTED_FIELDS),
+        "Dropped": len(legacy_options.DROPPED_FIELDS),
+    }

@@ -131,6 +131,11 @@ CONVERTED_FIELDS: dict[str, tuple[str, Callable[[Any], Any], str]] = {
         _into_dict("transformer_layer_cls_to_wrap"),
         "transformers moved it into fsdp_config",
     ),
+    "code_eval_partial_grading": (
+        "code_eval_scoring_mode",
+        lambda partial: "partial" if partial else "pass_fail",
+        "open-r1's Codeforces experiments (2025-04); the Codeforces reward's scoring is code_eval_scoring_mode",
+    ),
     "truncation_side": (
         "truncation_mode",
         _truncation_mode,
