@@ -105,6 +105,7 @@ def test_every_yaml_under_recipes_is_checked():
         "Qwen2.5-1.5B-Instruct/grpo/config_demo_code_ioi.yaml",
         "DeepSeek-R1-Distill-Qwen-1.5B/grpo/config_demo.yaml",
         "Qwen2.5-Coder-7B-Instruct/grpo/config_codeforces.yaml",
+        "OpenR1-Distill-7B/grpo/config_math.yaml",
         "Qwen2.5-Math-7B/grpo/config_r1_zero.yaml",
         "Qwen2.5-Math-1.5B/grpo/config_r1_zero.yaml",
         "tiny/grpo/config_r1_zero.yaml",
