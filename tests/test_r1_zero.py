@@ -5,7 +5,9 @@ tests/test_recipes.py parses these recipes like every other one (current names, 
 header's process count, header commands); tests/test_slurm.py checks that their sbatch lines launch that count.
 """
 
+import io
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -14,6 +16,7 @@ import yaml
 from conftest import REPO_ROOT, entry_point_env, run_command, run_entry_point, tiny_overrides
 from transformers import AutoTokenizer
 
+from open_r1.check_recipe import TASK_CLASSES, check, recipe_process_count
 from open_r1.rewards import accuracy_reward, format_reward
 
 
@@ -49,6 +52,27 @@ def test_r1_zero_recipes_share_template_rewards_and_algorithm():
         raw = _raw(path)
         assert raw["num_generations"] == 16 and raw["learning_rate"] == 1.0e-6 and raw["warmup_steps"] > 0, name
         assert raw["temperature"] == 1.0 and raw["use_vllm"] is True, name
+
+
+STAGE_RECIPES = {**GPU_RECIPES, "SFT -> GRPO": RECIPES / "OpenR1-Distill-7B" / "grpo" / "config_math.yaml"}
+
+
+@pytest.mark.parametrize("name", list(STAGE_RECIPES))
+def test_recipe_check_passes_at_the_stated_process_count(name):
+    """`make check-recipe RECIPE=... NUM_PROCESSES=N` (helper of issue 12), at the header's `Training processes`,
+    and its batch line is the header's batch arithmetic."""
+    path = STAGE_RECIPES[name]
+    header = "\n".join(line for line in path.read_text().splitlines() if line.startswith("#"))
+    processes = int(re.search(r"^# Training processes: (\d+)$", header, flags=re.MULTILINE).group(1))
+    assert recipe_process_count(str(path)) == processes
+    out = io.StringIO()
+    status = check(TASK_CLASSES["grpo"], ["--config", str(path), "--num_processes", str(processes)], out=out)
+    report = out.getvalue()
+    assert status == 0, report
+    assert f"OK: valid on {processes} process" in report
+    batch = re.search(r"= (\d+) completions per step = (\d+) prompts x (\d+) generations", header)
+    completions, prompts, generations = batch.groups()
+    assert f"= {completions} completions" in report and f"= {prompts} prompts x {generations} generations" in report
 
 
 @pytest.fixture(scope="module")

@@ -3,10 +3,11 @@
 Commands are read from the section itself, so an edit there is checked too: `accelerate launch` lines parse their
 recipe with the overrides given, at the launched process count (trl's batch checks included); `sbatch` lines run in
 Slurm dry-run mode and the training command they would launch parses the same way; script lines parse with the
-script's own argument parser; `make evaluate` lines resolve to a lighteval command (DRY_RUN=1). What the commands
-do on the tiny world is tested by the tests named in that section.
+script's own argument parser; `make check-recipe` lines pass the recipe check; `make evaluate` lines resolve to a
+lighteval command (DRY_RUN=1). What the commands do on the tiny world is tested by the tests named in that section.
 """
 
+import io
 import os
 import re
 import shlex
@@ -110,6 +111,17 @@ def _check_make_evaluate(words: list[str]):
     assert "src/open_r1/evaluate.py" in result.stdout
 
 
+def _check_make_check_recipe(words: list[str]):
+    from open_r1.check_recipe import TASK_CLASSES, check
+
+    assert "\ncheck-recipe:" in (REPO_ROOT / "Makefile").read_text()
+    variables = dict(word.split("=", 1) for word in words[2:])
+    recipe, task = variables["RECIPE"], variables["RECIPE"].split("/")[-2]
+    out = io.StringIO()
+    argv = ["--config", recipe, "--num_processes", variables["NUM_PROCESSES"], *shlex.split(variables.get("ARGS", ""))]
+    assert check(TASK_CLASSES[task], argv, out=out) == 0, out.getvalue()
+
+
 def _check_transformers_serve(words: list[str]):
     help_text = subprocess.run(
         [str(REPO_ROOT / ".venv" / "bin" / "transformers"), "serve", "--help"]
@@ -134,6 +146,8 @@ def test_three_stages_command_exists_and_parses(words):
         _check_script(words)
     elif words[:2] == ["make", "evaluate"]:
         _check_make_evaluate(words)
+    elif words[:2] == ["make", "check-recipe"]:
+        _check_make_check_recipe(words)
     elif words[:2] == ["transformers", "serve"]:
         _check_transformers_serve(words)
     else:
