@@ -20,8 +20,9 @@ Reads the output of `src/open_r1/generate.py` (column `generation`) or `scripts/
 `generations`, with `finish_reasons`), a hub id or a local file or folder. A trace is kept when its final answer
 math-verifies against the row's gold (`--solution_column`, read by the same `accuracy` reward GRPO uses) and, where
 the server reported it, it ended on its own rather than at the token limit: distilling wrong or cut-off reasoning
-teaches the student to be wrong or to ramble. `--keep all` keeps every finished trace instead (for data with no
-gold answer, or a tiny model whose traces are never right). At most `--traces_per_problem` traces are kept per row.
+teaches the student to be wrong or to ramble. `--keep finished` keeps every trace that ended on its own, right or
+not (data with no gold answer); `--keep all` keeps every trace (a tiny random model, whose traces never end or
+are right, to try the pipeline). At most `--traces_per_problem` traces are kept per row.
 
 Each output row is `{problem column, "messages": [user: problem, assistant: trace]}`: `sft.py` trains on `messages`
 and the problem column stays for `scripts/decontaminate.py`. Counts are printed as a table; the command exits 1
@@ -61,7 +62,7 @@ def convert(rows, problem_column: str, solution_column: str | None, keep: str, t
         reasons = _as_list(row.get("finish_reasons"))
         for position, trace in enumerate(traces):
             counts["traces"] += 1
-            if position < len(reasons) and reasons[position] == "length":
+            if keep != "all" and position < len(reasons) and reasons[position] == "length":
                 counts["cut_off"] += 1
                 continue
             gold = row.get(solution_column) if solution_column else None
@@ -103,7 +104,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--solution_column", "--solution-column", default="solution", help="Column with the gold answer or solution"
     )
     parser.add_argument(
-        "--keep", choices=["correct", "all"], default="correct", help="Keep right answers only, or every trace"
+        "--keep",
+        choices=["correct", "finished", "all"],
+        default="correct",
+        help="correct: right and finished traces; finished: every trace that ended on its own; all: every trace",
     )
     parser.add_argument("--traces_per_problem", "--traces-per-problem", type=int, default=1, help="Most kept per row")
     parser.add_argument("--output_file", "--output-file", required=True, help="JSON Lines file to write")
@@ -128,7 +132,7 @@ def main(argv=None) -> int:
     if args.keep == "correct" and args.solution_column not in columns:
         raise ValueError(
             f"{args.dataset} has no gold column {args.solution_column!r} to check answers against (columns: "
-            f"{columns}). Pass --solution_column, or --keep all to keep every trace unchecked."
+            f"{columns}). Pass --solution_column, or --keep finished to keep every trace unchecked."
         )
 
     kept, counts = convert(dataset, args.problem_column, args.solution_column, args.keep, args.traces_per_problem)
@@ -136,7 +140,7 @@ def main(argv=None) -> int:
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     print("| " + " | ".join(str(counts[k]) for k in counts) + " |")
     if not kept:
-        logger.error("No trace was kept: nothing to train on. See the counts above (--keep all keeps wrong ones).")
+        logger.error("No trace was kept: nothing to train on. See the counts above and --keep.")
         return 1
     os.makedirs(os.path.dirname(os.path.abspath(args.output_file)), exist_ok=True)
     with open(args.output_file, "w", encoding="utf-8") as out:

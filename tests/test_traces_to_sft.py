@@ -59,18 +59,20 @@ def test_keeps_the_first_right_finished_trace_per_problem(tmp_path, capsys):
     assert "| 2 | 5 | 1 | 2 | 0 | 1 | 1 |" in table  # problems, traces, cut off, wrong, unjudged, over limit, kept
 
 
-def test_more_traces_per_problem_and_keep_all(tmp_path):
+def test_more_traces_per_problem_and_the_looser_keep_levels(tmp_path):
     _, rows = _run(tmp_path, ROWS, "--traces_per_problem", "2")
     assert [row["messages"][1]["content"] for row in rows] == [_trace(4), _trace(4)]
-    _, rows = _run(tmp_path, ROWS, "--keep", "all", "--traces_per_problem", "9")
+    _, rows = _run(tmp_path, ROWS, "--keep", "finished", "--traces_per_problem", "9")
     assert len(rows) == 4  # every finished trace, right or wrong; the cut-off one is still dropped
+    _, rows = _run(tmp_path, ROWS, "--keep", "all", "--traces_per_problem", "9")
+    assert len(rows) == 5  # every trace
 
 
 def test_nothing_kept_fails_and_a_missing_gold_says_what_to_pass(tmp_path):
     code, rows = _run(tmp_path, ROWS[1:])
     assert code == 1 and rows == []
     no_gold = [{k: v for k, v in row.items() if k != "solution"} for row in ROWS]
-    with pytest.raises(ValueError, match="--solution_column, or --keep all"):
+    with pytest.raises(ValueError, match="--solution_column, or --keep finished"):
         _run(tmp_path, no_gold)
 
 
