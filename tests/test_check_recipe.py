@@ -104,6 +104,9 @@ def test_the_process_count_defaults_to_what_the_recipe_states(tmp_path):
     assert _check("--config", headed)[0] == 0
     status, report = _check("--config", silent)
     assert status == 1 and "Pass --num_processes N" in report
+    # An explicit count wins over the stated one, and the report says they differ.
+    status, report = _check(f"--config={headed}", "--num_processes", "14")
+    assert status == 0 and "The recipe states 7 training processes; it was checked for 14." in report
 
 
 def test_report_lists_changed_options_and_every_warning(tmp_path):

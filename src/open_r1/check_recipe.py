@@ -263,8 +263,9 @@ def check(classes: tuple, argv: list[str], out: TextIO | None = None) -> int:
         return 1
     config_path = _config_path(args)
     source = config_path or "the command line"
+    stated = recipe_process_count(config_path)
     if num_processes is None:
-        num_processes = recipe_process_count(config_path)
+        num_processes = stated
     if num_processes is None:
         print(
             f"Recipe check of {source}: FAILED: no process count. Pass --num_processes N (the GPUs that train), or "
@@ -292,6 +293,8 @@ def check(classes: tuple, argv: list[str], out: TextIO | None = None) -> int:
     entry = next((f"src/open_r1/{task}.py" for task, known in TASK_CLASSES.items() if known == tuple(classes)), "")
     print(f"Recipe check of {source} for {entry or 'its entry point'} on {processes}", file=out)
     no_gpu = [m for m in messages if m.startswith("No GPU found")]
+    if stated is not None and stated != num_processes:
+        messages.append(f"The recipe states {stated} training processes; it was checked for {num_processes}.")
     recipe_warnings = list(dict.fromkeys(m for m in messages if m not in no_gpu))
     if parsed is not None:
         print("\nOptions that differ from the defaults:", file=out)

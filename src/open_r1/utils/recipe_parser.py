@@ -164,10 +164,15 @@ class OpenR1Parser(TrlParser):
     def parse_args_and_config(self, args: Iterable[str] | None = None, **kwargs) -> tuple:
         args = list(args) if args is not None else sys.argv[1:]
         config_path = None
-        if "--config" in args:
-            index = args.index("--config")
-            config_path = args[index + 1]
-            del args[index : index + 2]
+        for index, arg in enumerate(args):
+            if arg == "--config" and index + 1 < len(args):
+                config_path = args[index + 1]
+                del args[index : index + 2]
+                break
+            if arg.startswith("--config="):
+                config_path = arg.split("=", 1)[1]
+                del args[index]
+                break
         args = self._translate_cli(args)
         if config_path is not None:
             if not os.path.isfile(config_path):
