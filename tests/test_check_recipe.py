@@ -56,7 +56,8 @@ def test_a_recipe_valid_on_7_gpus_fails_on_1_and_says_where_it_fits(tmp_path):
     assert status == 0, report
     assert "OK: valid on 7 processes" in report
     # The batch a user plans the cluster with: completions and prompts per optimizer step, totals and per process.
-    assert "= 1792 completions (256 per process) = 256 prompts x 7 generations" in report
+    assert "= 1792 completions (256 per process) = 256 prompts x 7 generations;" in report
+    assert "36.57 prompts per process (trl gathers each group's rewards" in report  # 256 is no multiple of 7
     assert "generation_batch_size: 1792" in report
 
     status, report = _check("--config", recipe, "--num_processes", "1")

@@ -215,10 +215,16 @@ def _batch_lines(training_args: Any, num_processes: int) -> list[str]:
         return lines
     prompts = total / num_generations
     shown_prompts = f"{prompts:g}" if prompts == int(prompts) else f"{prompts:.2f} (groups span optimizer steps)"
+    split = (
+        f"{per_process // num_generations} prompts per process"
+        if per_process % num_generations == 0
+        else f"{per_process / num_generations:.2f} prompts per process (trl gathers each group's rewards across "
+        "processes)"
+    )
     generation = training_args.generation_batch_size
     lines = [
         f"per optimizer step: {product} = {total} completions ({per_process} per process) "
-        f"= {shown_prompts} prompts x {num_generations} generations",
+        f"= {shown_prompts} prompts x {num_generations} generations; {split}",
         f"per generation round: {generation} completions = {generation // num_generations} prompts, generated every "
         f"{training_args.steps_per_generation} micro-batches and trained on {training_args.num_iterations} time(s)",
     ]
