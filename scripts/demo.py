@@ -52,6 +52,19 @@ def launch(script: str, recipe: str, *overrides: str) -> None:
     subprocess.run(command, cwd=REPO_ROOT, env=env, check=True)
 
 
+def story_checks(metrics: dict) -> list[tuple[str, bool]]:
+    """What the demo exists to show, as (statement, holds): SFT teaches the task and its format, and RL amplifies the
+    behaviour that pays off (sampled accuracy up by 5 points or more, greedy accuracy not down)."""
+    base, sft, grpo = (metrics[f"{stage}_accuracy"] for stage in ("base", "sft", "grpo"))
+    sft_greedy, grpo_greedy = metrics["sft_greedy_accuracy"], metrics["grpo_greedy_accuracy"]
+    return [
+        (f"SFT learns the task: pass@1 base {base:.3f} < SFT {sft:.3f}", base < sft),
+        (f"GRPO adds 5 points or more: pass@1 SFT {sft:.3f} -> GRPO {grpo:.3f}", grpo >= sft + 0.05 - 1e-9),
+        (f"greedy holds: SFT {sft_greedy:.3f} -> GRPO {grpo_greedy:.3f}", grpo_greedy >= sft_greedy),
+        (f"SFT learns the format: {metrics['sft_format_reward']:.3f} >= 0.9", metrics["sft_format_reward"] >= 0.9),
+    ]
+
+
 def log_history(output_dir: str) -> list[dict]:
     with open(os.path.join(output_dir, "trainer_state.json")) as file:
         return json.load(file)["log_history"]
@@ -204,6 +217,7 @@ def main():
     shares = behaviour_per_step(grpo_dir)
     metrics["grpo_careful_share_per_step"] = [round(v, 4) for v in shares.get(CAREFUL, pd.Series()).tolist()]
     metrics["total_seconds"] = time.perf_counter() - start
+    metrics["checks"] = {statement: holds for statement, holds in story_checks(metrics)}
     with open(os.path.join(out, "metrics.json"), "w") as file:
         json.dump(metrics, file, indent=2)
     write_report(out, metrics, plot_report(out, metrics, sft_history, grpo_history, shares))
@@ -214,6 +228,9 @@ def main():
             f"  {stage:>4}: pass@1 {metrics[f'{stage}_accuracy']:.3f}  greedy {metrics[f'{stage}_greedy_accuracy']:.3f}"
             f"  format {metrics[f'{stage}_format_reward']:.3f}  careful share {metrics[f'{stage}_careful_share']:.3f}"
         )
+    print("What the run shows:")
+    for statement, holds in metrics["checks"].items():
+        print(f"  [{'ok' if holds else 'MISSED'}] {statement}")
 
 
 if __name__ == "__main__":

@@ -43,7 +43,20 @@ def test_shortened_demo_writes_metrics_report_and_plots(tmp_path):
         for key in ("accuracy", "greedy_accuracy", "format_reward"):
             assert 0.0 <= metrics[f"{stage}_{key}"] <= 1.0
     assert len(metrics["grpo_careful_share_per_step"]) == 3  # one share per GRPO step, from trl's completion logs
+    assert len(metrics["checks"]) == 4 and result.stdout.count("  [ok] ") + result.stdout.count("  [MISSED] ") == 4
     report = (tmp_path / "report.md").read_text()
     for name in ("sft_loss.png", "grpo_reward.png", "accuracy.png", "behaviour.png"):
         assert (tmp_path / name).stat().st_size > 1000
         assert f"]({name})" in report
+
+
+def test_the_story_checks_hold_only_when_every_condition_does():
+    sys.path.insert(0, str(REPO_ROOT / "scripts"))
+    from demo import story_checks
+
+    good = {"base_accuracy": 0.0, "sft_accuracy": 0.6, "grpo_accuracy": 0.65, "sft_greedy_accuracy": 0.8,
+            "grpo_greedy_accuracy": 0.8, "sft_format_reward": 0.9}  # fmt: skip
+    assert all(holds for _, holds in story_checks(good))
+    for key, value in [("sft_accuracy", 0.0), ("grpo_accuracy", 0.64), ("grpo_greedy_accuracy", 0.79),
+                       ("sft_format_reward", 0.89)]:  # fmt: skip
+        assert [holds for _, holds in story_checks({**good, key: value})].count(False) == 1, key
