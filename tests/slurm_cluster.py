@@ -86,9 +86,17 @@ class SlurmCluster:
             if time.monotonic() > deadline:
                 self.command("scancel", job_id, check=False)
                 raise AssertionError(
-                    f"job {job_id} still {state.get('JobState')} after {timeout:.0f}s; cancelled.\n{self.logs(job_id)}"
+                    f"job {job_id} still {state.get('JobState')} ({state.get('Reason')}) after {timeout:.0f}s; "
+                    f"cancelled.\n{self.logs(job_id)[-20000:]}"
                 )
             time.sleep(1)
+
+    def wait_nodes_idle(self, timeout: float = 60) -> None:
+        """Waits until no node is still running or cleaning up a job (a killed job's processes are gone)."""
+        deadline = time.monotonic() + timeout
+        while set(self.command("sinfo", "-h", "-N", "-o", "%T").split()) != {"idle"}:
+            assert time.monotonic() < deadline, self.command("sinfo", "-N")
+            time.sleep(0.5)
 
     def logs(self, job_id: str) -> str:
         """The job's stdout and stderr files (what a user reads to find out what happened)."""

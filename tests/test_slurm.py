@@ -311,6 +311,33 @@ def test_evaluate_without_system_prompt_and_usage():
     assert config["model_parameters"]["data_parallel_size"] == 4
     code, output, _ = dry_run("evaluate.slurm", "aime24")
     assert code != 0 and "Usage" in output
+    code, output, _ = dry_run("evaluate.slurm", "--help")
+    assert code == 0 and "Usage" in output and "BACKEND" in output
+
+
+def test_evaluate_accelerate_backend_config_is_valid_for_lighteval():
+    """BACKEND=accelerate: lighteval's transformers backend, which runs where there is no GPU (no nvidia-smi here)."""
+    code, output, commands = dry_run(
+        "evaluate.slurm",
+        *("math_500", "open_r1:math_500|0", "data/tiny/model", "main"),
+        BACKEND="accelerate",
+        MAX_SAMPLES="8",
+        MAX_MODEL_LENGTH="2048",
+        OUTPUT_DIR="data/evals/tiny",
+        PATH="/usr/bin:/bin",  # no nvidia-smi
+    )
+    assert code == 0, output
+    path, config = _model_config(output)
+    assert path == "data/evals/tiny/model_config.yaml"
+    from lighteval.models.transformers.transformers_model import TransformersModelConfig
+
+    model = TransformersModelConfig(**config["model_parameters"])
+    assert model.model_name == "data/tiny/model" and model.batch_size == 8 and model.max_length == 2048
+    ((lighteval, _),) = commands
+    assert lighteval[:5] == ["python", "src/open_r1/evaluate.py", "accelerate", path, "open_r1:math_500|0"]
+    assert option(lighteval, "--max-samples") == "8"
+    code, output, _ = dry_run("evaluate.slurm", "a", "b", "c", "d", BACKEND="sglang")
+    assert code != 0 and "BACKEND must be vllm or accelerate" in output
 
 
 # --- generate / serve / routers / pass rate / piston --------------------------------------------------------------
