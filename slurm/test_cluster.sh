@@ -285,6 +285,15 @@ down() {
     xargs -r rm -f <"$STATE/created_files"
   fi
   rm -rf "$STATE"
+  # Checked, not assumed: a leftover would break the next `up` (or another tool on this machine).
+  local leftovers=()
+  for node in "${NODES[@]}"; do
+    if [[ -e "/run/netns/$node" ]]; then leftovers+=("namespace $node"); fi
+  done
+  if ip link show "$BRIDGE" >/dev/null 2>&1; then leftovers+=("bridge $BRIDGE"); fi
+  if pgrep -f "$CONF" >/dev/null; then leftovers+=("processes: $(pgrep -af "$CONF" | tr '\n' ';')"); fi
+  if grep -qF "$HOSTS_TAG" /etc/hosts; then leftovers+=("/etc/hosts lines"); fi
+  ((${#leftovers[@]} == 0)) || die "down left behind: ${leftovers[*]}"
   log "down: nothing of the test cluster is left"
 }
 

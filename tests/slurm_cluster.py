@@ -116,6 +116,12 @@ def running_cluster():
     state_dir = Path(env.get("OPEN_R1_SLURM_DIR", "/tmp/open-r1-slurm"))
     with open(LOCK, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        # A cluster started by hand (make slurm-up) without the lock: wait for its owner to stop it.
+        deadline = time.monotonic() + 900
+        while subprocess.run(["bash", str(SCRIPT), "status"], env=env, capture_output=True).returncode != 3:
+            if time.monotonic() > deadline:
+                raise RuntimeError("a Slurm test cluster has been up for 15 min: stop it with `make slurm-down`")
+            time.sleep(5)
         up = subprocess.run(["bash", str(SCRIPT), "up"], env=env, capture_output=True, text=True, timeout=600)
         if up.returncode != 0:
             raise RuntimeError(f"slurm/test_cluster.sh up failed:\n{up.stdout}{up.stderr}")

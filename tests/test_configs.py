@@ -231,3 +231,14 @@ def test_a_cpu_rank_of_a_multi_process_run_can_resume_its_optimizer(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.split() == ["SFTConfig", "cpu", "3.0", "GRPOConfig", "cpu", "3.0"], result.stdout
+
+
+def test_only_a_cpu_device_loses_its_index():
+    """GPU ranks keep resuming onto their own GPU (`map_location=cuda:N`); only `cpu:N` becomes `cpu`."""
+    import torch
+
+    from open_r1.configs import _device_without_cpu_index
+
+    assert _device_without_cpu_index(torch.device("cpu", 0)) == torch.device("cpu")
+    assert _device_without_cpu_index(torch.device("cpu")) == torch.device("cpu")
+    assert _device_without_cpu_index(torch.device("cuda", 3)) == torch.device("cuda", 3)
