@@ -56,8 +56,13 @@ MODULES = {
         ["tests/test_data.py", "tests/test_mixture_weights.py"],
     ),
     "recipe-parser": (
-        ["src/open_r1/utils/recipe_parser.py"],
-        ["tests/test_recipe_legacy_names.py", "tests/test_configs.py"],
+        ["src/open_r1/utils/recipe_parser.py", "src/open_r1/utils/legacy_options.py"],
+        [
+            "tests/test_recipe_legacy_names.py",
+            "tests/test_legacy_conversions.py",
+            "tests/test_open_r1_command_lines.py",
+            "tests/test_configs.py",
+        ],
     ),
     "evaluation-metrics": (
         ["src/open_r1/evaluate.py"],

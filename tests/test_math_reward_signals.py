@@ -87,3 +87,27 @@ def test_cosine_takes_any_positive_length_and_refuses_the_rest():
 
 def test_the_cosine_factory_keeps_the_name_trl_logs():
     assert get_cosine_scaled_reward().__name__ == "cosine_scaled_reward"
+
+
+def test_length_is_normalised_within_each_prompt_even_when_prompts_share_an_answer():
+    # Many problems have the same answer; the group is the prompt's completions, not every row with that answer.
+    prompts = ["A", "A", "B", "B"]
+    short_a, long_a = RIGHT, RIGHT + " " * 10
+    short_b, long_b = RIGHT + " " * 500, RIGHT + " " * 1000
+    out = len_reward([short_a, long_a, short_b, long_b], ["6"] * 4, prompts=prompts)
+    assert out == [0.5, -0.5, 0.5, -0.5]
+
+
+def test_the_recipes_cosine_values_reach_the_reward():
+    # Every value of the recipe's cosine_* options changes what the reward pays (none is left at its default).
+    cosine = get_cosine_scaled_reward(
+        min_value_wrong=-3.0, max_value_wrong=-2.0, min_value_correct=2.0, max_value_correct=3.0, max_len=10
+    )
+    short_right, short_wrong = "\\boxed{6}", "\\boxed{7}"
+    values = cosine(["\\boxed{6}".ljust(10), "\\boxed{7}".ljust(10)], ["6", "6"])
+    assert values == [pytest.approx(2.0), pytest.approx(-2.0)]  # at max_len: the long ends
+    tiny = get_cosine_scaled_reward(
+        min_value_wrong=-3.0, max_value_wrong=-2.0, min_value_correct=2.0, max_value_correct=3.0, max_len=10**9
+    )
+    values = tiny([short_right, short_wrong], ["6", "6"])
+    assert values == [pytest.approx(3.0), pytest.approx(-3.0)]  # short: the short ends
