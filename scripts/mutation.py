@@ -33,7 +33,7 @@ MODULES = {
     ),
     "rewards-format": (
         ["src/open_r1/rewards/format.py", "src/open_r1/rewards/common.py"],
-        ["tests/test_rewards.py", "tests/test_reward_inputs.py", "tests/test_overlong_punishment.py"],
+        ["tests/test_rewards.py", "tests/test_reward_inputs.py", "tests/test_style_reward_defaults.py"],
     ),
     "rewards-code": (
         ["src/open_r1/rewards/code.py"],
