@@ -94,7 +94,7 @@ def test_grpo_trains_across_two_nodes(slurm_cluster, tiny_world, tmp_path):
 def test_sft_across_two_nodes_survives_a_requeue(slurm_cluster, tiny_world, tmp_path):
     """A 2-node SFT job, checkpointing every step, is requeued mid-run (as a preemption does): the second run resumes
     from the newest checkpoint and finishes, every step logged exactly once, both nodes ending on the same weights."""
-    max_steps = 10
+    max_steps = 6
     job = submit_training(
         slurm_cluster,
         tiny_world,
@@ -107,7 +107,7 @@ def test_sft_across_two_nodes_survives_a_requeue(slurm_cluster, tiny_world, tmp_
     )
     output_dir = tmp_path / "out"
     deadline = time.monotonic() + 300
-    while not (output_dir / "checkpoint-1").is_dir():  # requeued right after its first checkpoint
+    while not (output_dir / "checkpoint-1" / "trainer_state.json").is_file():  # requeued after its first checkpoint
         assert slurm_cluster.job(job)["JobState"] in ("PENDING", "RUNNING"), slurm_cluster.logs(job)
         assert time.monotonic() < deadline, slurm_cluster.logs(job)
         time.sleep(0.2)
@@ -116,7 +116,8 @@ def test_sft_across_two_nodes_survives_a_requeue(slurm_cluster, tiny_world, tmp_
     # start again: released at once here, as nothing else waits for these nodes.
     slurm_cluster.wait(job, timeout=60, until={"PENDING"})
     slurm_cluster.wait_nodes_idle()
-    newest = max(int(path.name.split("-")[1]) for path in output_dir.glob("checkpoint-*"))
+    # The kill may have cut a save short (no trainer_state.json yet): the run must resume from the newest complete one.
+    newest = max(int(path.parent.name.split("-")[1]) for path in output_dir.glob("checkpoint-*/trainer_state.json"))
     slurm_cluster.command("scontrol", "update", f"JobId={job}", "StartTime=now")
     state = slurm_cluster.wait(job, timeout=400)
     log = slurm_cluster.logs(job)

@@ -21,7 +21,7 @@ import urllib.parse
 
 import datasets
 import transformers
-from transformers.trainer_utils import get_last_checkpoint
+from transformers.trainer import TRAINER_STATE_NAME
 
 
 logger = logging.getLogger("open_r1")
@@ -95,15 +95,30 @@ def init_wandb_training(training_args) -> None:
 
 
 def find_checkpoint_to_resume(training_args) -> str | None:
-    """`resume_from_checkpoint` if set, else the newest checkpoint in output_dir: a killed run picks up where it was."""
+    """`resume_from_checkpoint` if set, else the newest complete checkpoint in output_dir: a killed run picks up
+    where it was.
+
+    A job preempted (or requeued, or killed) while it was saving leaves a checkpoint folder without its
+    trainer_state.json, which the Trainer writes after the weights, optimizer and RNG states; transformers'
+    get_last_checkpoint would pick that folder and every rank would die resuming it. Such a folder is skipped, with a
+    warning, for the newest checkpoint that was saved to the end.
+    """
     if training_args.resume_from_checkpoint is not None:
         return training_args.resume_from_checkpoint
     if not os.path.isdir(training_args.output_dir):
         return None
-    last_checkpoint = get_last_checkpoint(training_args.output_dir)
-    if last_checkpoint is not None:
-        logger.info("Checkpoint detected, resuming training at %s.", last_checkpoint)
-    return last_checkpoint
+    steps = []
+    for name in os.listdir(training_args.output_dir):
+        prefix, _, step = name.partition("-")
+        if prefix == "checkpoint" and step.isdigit() and os.path.isdir(os.path.join(training_args.output_dir, name)):
+            steps.append(int(step))
+    for step in sorted(steps, reverse=True):
+        checkpoint = os.path.join(training_args.output_dir, f"checkpoint-{step}")
+        if os.path.isfile(os.path.join(checkpoint, TRAINER_STATE_NAME)):
+            logger.info("Checkpoint detected, resuming training at %s.", checkpoint)
+            return checkpoint
+        logger.warning("%s has no %s: its save was interrupted; it is skipped.", checkpoint, TRAINER_STATE_NAME)
+    return None
 
 
 def train_and_save(trainer, training_args, script_args, train_dataset, tokenizer) -> None:
