@@ -242,3 +242,63 @@ def test_only_a_cpu_device_loses_its_index():
     assert _device_without_cpu_index(torch.device("cpu", 0)) == torch.device("cpu")
     assert _device_without_cpu_index(torch.device("cpu")) == torch.device("cpu")
     assert _device_without_cpu_index(torch.device("cuda", 3)) == torch.device("cuda", 3)
+
+
+# One process of `accelerate launch --config_file recipes/accelerate_configs/zero3.yaml` on a machine without a GPU:
+# the launcher exports the config's DeepSpeed settings and its `mixed_precision: bf16` as environment variables.
+_DEEPSPEED_CONFIG_ON_A_CPU = """
+import json, os, sys
+from open_r1.configs import SFTConfig
+
+args = SFTConfig(output_dir=sys.argv[1], report_to=[])
+ds_config = args.deepspeed_plugin.deepspeed_config
+print(json.dumps({
+    "mixed_precision": args.mixed_precision,
+    "bf16": args.bf16,
+    "ds_bf16": ds_config["bf16"]["enabled"],
+    "ds_stage": ds_config["zero_optimization"]["stage"],
+    "DS_ACCELERATOR": os.environ.get("DS_ACCELERATOR"),
+}))
+"""
+
+
+@pytest.mark.slow
+def test_the_deepspeed_config_of_a_bf16_accelerate_config_trains_in_float32_on_a_cpu(tmp_path):
+    """The accelerate configs say bf16; transformers writes the launcher's mixed precision into the DeepSpeed config
+    and then refuses `ds bf16.enabled=True vs hf bf16=False`. On a CPU the config turns both off, before that."""
+    import json
+    import subprocess
+    import sys
+
+    import torch
+    from conftest import REPO_ROOT, entry_point_env
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU: bf16 stays on")
+    env = entry_point_env()
+    env.update(
+        ACCELERATE_USE_DEEPSPEED="true",
+        ACCELERATE_DEEPSPEED_ZERO_STAGE="3",
+        ACCELERATE_MIXED_PRECISION="bf16",
+        ACCELERATE_CONFIG_DS_FIELDS="zero_stage,mixed_precision",
+    )
+    env.pop("DS_ACCELERATOR", None)
+    result = subprocess.run(
+        [sys.executable, "-c", _DEEPSPEED_CONFIG_ON_A_CPU, str(tmp_path)],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads(result.stdout.splitlines()[-1]) == {
+        "mixed_precision": "no",
+        "bf16": False,
+        "ds_bf16": False,
+        "ds_stage": 3,
+        "DS_ACCELERATOR": "cpu",
+    }
+    warnings = [line for line in result.stderr.splitlines() if "No GPU found, adapted for the CPU" in line]
+    assert len(warnings) == 1 and "bf16 mixed precision of the accelerate config off" in warnings[0], warnings
+    assert "DeepSpeed ZeRO-3 on its cpu accelerator" in warnings[0]

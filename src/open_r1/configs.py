@@ -280,6 +280,44 @@ class GRPOScriptArguments(ScriptArguments):
             raise ValueError(f"max_prompt_tokens must be a positive number of tokens, got {self.max_prompt_tokens}.")
 
 
+def _adapt_sharding_to_cpu() -> list[str]:
+    """What a CPU-only machine changes in the sharding the accelerate config asked for (read from the launcher's env).
+
+    DeepSpeed picks its accelerator once, when first imported (after this runs, in transformers' __post_init__);
+    without a GPU its auto-detection falls back to the CPU with a warning that suggests something is wrong, so the
+    CPU accelerator is named explicitly. ZeRO then communicates over gloo and builds its shared-memory op on first use.
+    """
+    adapted = []
+    if os.environ.get("ACCELERATE_USE_DEEPSPEED", "false").lower() == "true":
+        os.environ.setdefault("DS_ACCELERATOR", "cpu")
+        stage = os.environ.get("ACCELERATE_DEEPSPEED_ZERO_STAGE", "?")
+        adapted.append(f"DeepSpeed ZeRO-{stage} on its {os.environ['DS_ACCELERATOR']} accelerator")
+    if _fsdp_requested() and int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        adapted.append(f"FSDP{os.environ.get('FSDP_VERSION', '1')} over gloo")
+    return adapted
+
+
+def _fsdp_requested() -> bool:
+    return os.environ.get("ACCELERATE_USE_FSDP", "false").lower() == "true"
+
+
+def _let_accelerate_apply_fsdp_on_cpu() -> None:
+    """Makes the Accelerator the Trainer builds shard with FSDP on CPU processes, as it does on GPUs.
+
+    accelerate 1.15 keeps the FSDP plugin only for GPU-like process groups (AcceleratorState's MULTI_GPU/NPU/XPU/...
+    branch); for a CPU group (MULTI_CPU, what `use_cpu` forms) it drops the plugin without a word, and fsdp.yaml
+    trains as plain DDP: each rank holds the whole model, which is not what a user who chose FSDP for memory tested.
+    FSDP2 (`fully_shard`) itself runs on CPU tensors over gloo. So the CPU group, already formed over gloo by
+    transformers' __post_init__ (this runs after it), is labelled multi-device: the Accelerator then promotes it to
+    FSDP and shards with the plugin from the accelerate config, on the CPU device and the gloo group it already has.
+    """
+    from accelerate.state import PartialState
+    from accelerate.utils import DistributedType
+
+    if PartialState._shared_state.get("distributed_type") == DistributedType.MULTI_CPU:
+        PartialState._shared_state["distributed_type"] = DistributedType.MULTI_GPU
+
+
 @dataclass
 class _OpenR1TrainingArguments:
     """open-r1's options on top of trl's trainer configs (shared by SFTConfig and GRPOConfig)."""
@@ -311,9 +349,11 @@ class _OpenR1TrainingArguments:
             self.benchmarks = resolve_benchmarks(self.benchmarks)
 
     def _fit_precision_to_hardware(self) -> None:
-        """Makes a recipe written for GPUs run on a CPU-only machine instead of failing deep inside transformers.
+        """Makes a recipe and accelerate config written for GPUs run on a CPU-only machine, with one warning line.
 
-        Runs before trl's __post_init__, which would default bf16 to True and then fail without a GPU.
+        Runs before trl's and transformers' __post_init__: trl would default bf16 to True and fail without a GPU, and
+        transformers reads the launcher's mixed precision from the environment there and writes it into the DeepSpeed
+        config it builds, so whatever is changed here takes effect for the whole run.
         """
         import torch
 
@@ -322,26 +362,32 @@ class _OpenR1TrainingArguments:
                 self.bf16 = not self.fp16
             return  # (a GPU without bf16, pre-Ampere, is left for transformers to explain)
 
+        adapted = []
         # `accelerate launch --num_processes N` sets WORLD_SIZE; without `use_cpu` transformers would not join the
         # process group on a CPU, and each process would train alone as "rank 0 of 1" into the same output_dir.
         if not self.use_cpu and int(os.environ.get("WORLD_SIZE", "1")) > 1:
-            logger.warning(
-                "No GPU found: `use_cpu` is turned on so the %s processes train together.", os.environ["WORLD_SIZE"]
-            )
+            adapted.append(f"use_cpu on (so the {os.environ['WORLD_SIZE']} processes train together)")
             self.use_cpu = True
-        asked_for_half_precision = bool(self.bf16 or self.fp16 or self.bf16_full_eval or self.fp16_full_eval)
-        if asked_for_half_precision:
-            logger.warning(
-                "No GPU found: bf16/fp16 mixed precision is turned off and the run trains in float32 on the CPU. "
-                "Set `bf16: false` in the recipe to silence this warning."
-            )
+        # The recipe's bf16/fp16 and the accelerate config's `mixed_precision: bf16` (which `accelerate launch` exports
+        # as ACCELERATE_MIXED_PRECISION) both turn into autocast, and under DeepSpeed into the `bf16.enabled` of its
+        # config, which transformers then finds at odds with `bf16: false` and refuses. A CPU trains in float32.
+        launcher_precision = os.environ.get("ACCELERATE_MIXED_PRECISION", "no")
+        if self.bf16 or self.fp16 or self.bf16_full_eval or self.fp16_full_eval or launcher_precision != "no":
+            asked = "accelerate config" if launcher_precision != "no" else "recipe"
+            precision = launcher_precision if launcher_precision != "no" else ("fp16" if self.fp16 else "bf16")
+            adapted.append(f"{precision} mixed precision of the {asked} off (float32)")
+        if launcher_precision != "no":
+            os.environ["ACCELERATE_MIXED_PRECISION"] = "no"
         self.bf16 = self.fp16 = self.bf16_full_eval = self.fp16_full_eval = False
         if self.tf32:  # transformers raises on tf32 without an Ampere GPU; GPU recipes and command lines set it
-            logger.warning("No GPU found: tf32 matmuls need an Ampere GPU, so `tf32` is turned off.")
+            adapted.append("tf32 off (tf32 matmuls need an Ampere GPU)")
             self.tf32 = None
         if self.use_liger_kernel:
-            logger.warning("No GPU found: liger kernels need CUDA, so `use_liger_kernel` is turned off.")
+            adapted.append("use_liger_kernel off (liger kernels need CUDA)")
             self.use_liger_kernel = False
+        adapted.extend(_adapt_sharding_to_cpu())
+        if adapted and os.environ.get("RANK", "0") == "0":  # the same on every rank: said once
+            logger.warning("No GPU found, adapted for the CPU: %s.", "; ".join(adapted))
 
 
 def _device_without_cpu_index(device):
@@ -367,6 +413,8 @@ class SFTConfig(trl.SFTConfig, _OpenR1TrainingArguments):
         self._fit_precision_to_hardware()
         self._check_benchmarks()
         super().__post_init__()
+        if self.use_cpu and _fsdp_requested():
+            _let_accelerate_apply_fsdp_on_cpu()
 
     @cached_property
     def _setup_devices(self):  # behind `args.device` (see _device_without_cpu_index)
@@ -385,6 +433,8 @@ class GRPOConfig(trl.GRPOConfig, _OpenR1TrainingArguments):
         self._fit_precision_to_hardware()
         self._check_benchmarks()
         super().__post_init__()
+        if self.use_cpu and _fsdp_requested():
+            _let_accelerate_apply_fsdp_on_cpu()
 
     @cached_property
     def _setup_devices(self):  # behind `args.device` (see _device_without_cpu_index)
