@@ -144,7 +144,11 @@ def test_tiny_r1_zero_trains_from_the_base_model_and_the_saved_model_evaluates(t
     """Stage 2 on a CPU: GRPO from the untrained tiny model, then `make evaluate` (lighteval) on what it saved."""
     output_dir = tmp_path / "grpo_r1_zero"
     result = run_entry_point(
-        "grpo.py", "--config", str(TINY_RECIPE.relative_to(REPO_ROOT)), *tiny_overrides(tiny_world, output_dir, "grpo")
+        "grpo.py",
+        "--config",
+        str(TINY_RECIPE.relative_to(REPO_ROOT)),
+        *tiny_overrides(tiny_world, output_dir, "grpo"),
+        timeout=900,  # ~20 s of CPU time; the margin is for a CI machine shared with other jobs
     )
     assert result.returncode == 0, result.stdout[-6000:]
     state = json.loads((output_dir / "trainer_state.json").read_text())
