@@ -5,6 +5,7 @@ import pytest
 
 from open_r1.rewards import (
     code_format_reward,
+    get_repetition_penalty_reward,
     get_soft_overlong_punishment,
     repetition_penalty_reward,
     soft_overlong_punishment_reward,
@@ -33,3 +34,12 @@ def test_code_format_needs_the_closing_fence_whatever_the_language(language):
     opened = f"<think>\nx\n</think>\n<answer>\n```{language}\ncode\n</answer>"
     closed = f"<think>\nx\n</think>\n<answer>\n```{language}\ncode\n```\n</answer>"
     assert code_format_reward([opened, closed], language=language) == [0.0, 1.0]
+
+
+def test_repetition_penalty_accepts_every_sensible_setting_and_names_the_bad_ones():
+    # Unigrams and a zero penalty (the reward switched off) are valid recipes.
+    assert get_repetition_penalty_reward(ngram_size=1, max_penalty=-1.0)(["a a b b"]) == [pytest.approx(-0.5)]
+    assert get_repetition_penalty_reward(ngram_size=3, max_penalty=0.0)(["a b c a b c"]) == [0.0]
+    with pytest.raises(ValueError) as error:
+        get_repetition_penalty_reward(ngram_size=0, max_penalty=-1.0)
+    assert str(error.value) == "ngram_size must be at least 1, got 0."
