@@ -21,12 +21,16 @@ ANSWER = "<think>\nadd\n</think>\n<answer>\n\\boxed{6}\n</answer>"
         ([], ""),
         ([{"role": "assistant", "content": ANSWER}], ANSWER),
         ([{"content": ANSWER}], ANSWER),  # no role: trl's completions are the assistant's
+        ([{"content": ANSWER}, {"role": "tool", "content": "7"}], ANSWER),
         # The last assistant turn is the answer, even with a tool's or the user's turn after it.
         ([{"role": "assistant", "content": "first"}, {"role": "assistant", "content": ANSWER}], ANSWER),
         ([{"role": "assistant", "content": ANSWER}, {"role": "tool", "content": "7"}], ANSWER),
         ([{"role": "assistant", "content": ANSWER}, {"role": "user", "content": "thanks"}], ANSWER),
         # No assistant turn at all: the last turn is all there is.
-        ([{"role": "user", "content": "q"}, {"role": "tool", "content": "7"}], "7"),
+        (
+            [{"role": "user", "content": "q"}, {"role": "tool", "content": "7"}, {"role": "user", "content": "ok"}],
+            "ok",
+        ),
         # A turn that only calls a tool has no text.
         ([{"role": "assistant", "content": None, "tool_calls": [{"name": "calc"}]}], ""),
         # Content blocks: the text blocks, in order; images and other blocks add nothing.
