@@ -5,7 +5,7 @@ argument), and runs the tests that exercise the changed function: a mutant that 
 bug the suite would let through. Each module is mutated in a throw-away copy of the repository, scoped to its own
 tests, so one module's run fits in minutes and modules can be run one at a time:
 
-    make mutation                         # every module, one after the other (about an hour on 2 cores)
+    make mutation                         # every module, one after the other (hours on 2 cores)
     make mutation MODULE=rewards-math     # one module
     python scripts/mutation.py --list     # the modules, their files and their tests
 
