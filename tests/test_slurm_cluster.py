@@ -42,7 +42,9 @@ def test_two_nodes_are_two_machines_with_fake_gpus(slurm_cluster, tmp_path):
 HOOKS = REPO_ROOT / "tests" / "slurm_hooks"  # sitecustomize.py: every rank writes rank<N>.json after training
 
 
-def submit_training(cluster, tiny_world, tmp_path, task: str, *train_args: str, log_dir: Path | None = None) -> str:
+def submit_training(
+    cluster, tiny_world, tmp_path, task: str, *train_args: str, log_dir: Path | None = None, accelerator: str = "ddp"
+) -> str:
     """`GPUS_PER_NODE=1 sbatch --nodes=2 slurm/train.slurm --model tiny --task TASK --config demo --accelerator ddp`,
     on the session's tiny world, one training process per node (CPU), every rank fingerprinting its weights."""
     data = tiny_world / ("sft.jsonl" if task == "sft" else "grpo.jsonl")
@@ -59,7 +61,18 @@ def submit_training(cluster, tiny_world, tmp_path, task: str, *train_args: str, 
         f"--output={logs}/%x-%j.out",
         f"--error={logs}/%x-%j.err",
         "slurm/train.slurm",
-        *("--model", "tiny", "--task", task, "--config", "demo", "--accelerator", "ddp", "--args", " ".join(args)),
+        *(
+            "--model",
+            "tiny",
+            "--task",
+            task,
+            "--config",
+            "demo",
+            "--accelerator",
+            accelerator,
+            "--args",
+            " ".join(args),
+        ),
         env={
             "GPUS_PER_NODE": "1",
             "MASTER_PORT": "29512",
@@ -88,6 +101,30 @@ def test_grpo_trains_across_two_nodes(slurm_cluster, tiny_world, tmp_path):
     check_ranks(tmp_path, steps=2)
     log = slurm_cluster.logs(job)
     assert "Training on or1-node1 or1-node2: 2 processes" in log
+
+
+@pytest.mark.slow
+def test_sft_with_zero3_trains_across_two_nodes(slurm_cluster, tiny_world, tmp_path):
+    """`sbatch --nodes=2 slurm/train.slurm ... --accelerator zero3` on the CPU nodes: one DeepSpeed ZeRO-3 world over
+    both nodes (the config adapted for the CPU as on a laptop), each rank owning half of the parameters, and the
+    gathered model saved once, loadable without DeepSpeed."""
+    from transformers import AutoModelForCausalLM
+
+    job = submit_training(
+        slurm_cluster, tiny_world, tmp_path, "sft", "--max_steps=2", "--save_strategy=no", accelerator="zero3"
+    )
+    state = slurm_cluster.wait(job, timeout=400)
+    log = slurm_cluster.logs(job)
+    assert state["JobState"] == "COMPLETED", log
+    assert "Training on or1-node1 or1-node2: 2 processes" in log
+    assert "DeepSpeed ZeRO-3 on its cpu accelerator" in log
+    markers = [json.loads((tmp_path / "ranks" / f"rank{rank}.json").read_text()) for rank in (0, 1)]
+    assert sorted(m["hostname"] for m in markers) == ["or1-node1", "or1-node2"], "one rank per node"
+    assert all(m["num_processes"] == 2 and m["global_step"] == 2 for m in markers)
+    assert {m["distributed_type"] for m in markers} == {"DistributedType.DEEPSPEED"}
+    for marker in markers:  # each node owns half of the model (up to the padding of the partitions)
+        assert marker["parameter_elements_owned"] / marker["model_elements"] == pytest.approx(0.5, abs=0.01)
+    AutoModelForCausalLM.from_pretrained(tmp_path / "out")  # the full model, gathered from both nodes
 
 
 @pytest.mark.slow

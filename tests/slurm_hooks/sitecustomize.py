@@ -3,7 +3,8 @@
 In an open-r1 training process (src/open_r1/sft.py or grpo.py) and only there, it wraps `train_and_save` the way
 tests/test_multiprocess.py's wrapper does: after the real one, every rank writes rank<N>.json into
 $OPEN_R1_TEST_RANKS_DIR with its rank, the world size, its node's hostname, the step it reached and a SHA-256 of its
-weights, and whether those weights equal the model.safetensors rank 0 saved. The job itself runs unchanged:
+weights, and whether those weights equal the model.safetensors rank 0 saved (a ZeRO-3 rank holds only its partition,
+so it also writes how many parameter elements it owns). The job itself runs unchanged:
 `sbatch slurm/train.slurm ...` exactly as users submit it.
 """
 
@@ -40,6 +41,10 @@ def _fingerprint_ranks() -> None:
             "global_step": trainer.state.global_step,
             "sha256": digest.hexdigest(),
             "equals_saved_model": all(torch.equal(weights[name].cpu(), saved[name]) for name in saved),
+            "distributed_type": str(accelerator.distributed_type),
+            # Elements of the model's parameters this rank owns (its ZeRO-3 partition), against the model's size.
+            "parameter_elements_owned": sum(getattr(p, "ds_tensor", p).numel() for p in trainer.model.parameters()),
+            "model_elements": sum(getattr(p, "ds_numel", None) or p.numel() for p in trainer.model.parameters()),
         }
         path = os.path.join(os.environ["OPEN_R1_TEST_RANKS_DIR"], f"rank{accelerator.process_index}.json")
         with open(path, "w") as file:
