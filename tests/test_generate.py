@@ -1,8 +1,10 @@
 """src/open_r1/generate.py: the distilabel pipeline on a local Ray instance against `transformers serve` (tiny model)."""
 
 import json
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -26,8 +28,11 @@ def problems(tmp_path) -> Path:
     return path
 
 
-def _generate(*args: str, tmp_path: Path, timeout: float = 300) -> subprocess.CompletedProcess:
+def _generate(
+    *args: str, tmp_path: Path, timeout: float = 300, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     env = entry_point_env()
+    env.update(extra_env or {})
     env["DISTILABEL_CACHE_DIR"] = str(tmp_path / "distilabel-cache")  # no leaks between runs or into ~/.cache
     env["RAY_DEDUP_LOGS"] = "0"
     return subprocess.run(
@@ -43,13 +48,22 @@ def _generate(*args: str, tmp_path: Path, timeout: float = 300) -> subprocess.Co
 
 @pytest.mark.slow
 def test_writes_every_row_with_k_generations_on_ray(server, problems, tmp_path):
+    # A Ray cluster that is gone (a finished Slurm job's head) is still named in the temp dir's ray_current_cluster;
+    # the pipeline must start its own instance instead of trying to join that one. A short folder of our own keeps
+    # Ray's socket paths under the Unix limit and the machine's /tmp/ray out of the test.
+    ray_tmpdir = Path(tempfile.mkdtemp(prefix="ray", dir="/tmp"))
+    (ray_tmpdir / "ray").mkdir()
+    (ray_tmpdir / "ray" / "ray_current_cluster").write_text(f"127.0.0.1:{free_port()}")
     output = tmp_path / "distilled"
-    result = _generate(
-        "--hf-dataset", str(problems), "--prompt-column", "problem", "--model", server.model_name,
-        "--vllm-server-url", server.base_url, "--num-generations", "3", "--max-new-tokens", "4",
-        "--temperature", "0.8", "--input-batch-size", "2", "--output-dir", str(output),
-        tmp_path=tmp_path,
-    )  # fmt: skip
+    try:
+        result = _generate(
+            "--hf-dataset", str(problems), "--prompt-column", "problem", "--model", server.model_name,
+            "--vllm-server-url", server.base_url, "--num-generations", "3", "--max-new-tokens", "4",
+            "--temperature", "0.8", "--input-batch-size", "2", "--output-dir", str(output),
+            tmp_path=tmp_path, extra_env={"RAY_TMPDIR": str(ray_tmpdir)},
+        )  # fmt: skip
+    finally:
+        shutil.rmtree(ray_tmpdir, ignore_errors=True)
     assert result.returncode == 0, result.stdout[-5000:]
     assert "Started a local Ray instance" in result.stdout  # it really ran on Ray, not the local pipeline
 

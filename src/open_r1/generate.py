@@ -61,7 +61,10 @@ def build_distilabel_pipeline(
     if top_p is not None:
         generation_kwargs["top_p"] = top_p
 
-    with Pipeline().ray() as pipeline:
+    # Without RAY_ADDRESS, ray.init() joins whatever cluster /tmp/ray/ray_current_cluster last named, even one long
+    # gone (a finished Slurm job's head), and fails to connect; "local" always starts a fresh instance of our own.
+    ray_init_kwargs = {} if os.environ.get("RAY_ADDRESS") else {"address": "local"}
+    with Pipeline().ray(ray_init_kwargs=ray_init_kwargs) as pipeline:
         TextGeneration(
             llm=OpenAICompatibleLLM(
                 base_url=base_url,
