@@ -53,7 +53,12 @@ MODULES = {
     ),
     "data": (
         ["src/open_r1/utils/data.py"],
-        ["tests/test_data.py", "tests/test_mixture_weights.py", "tests/test_sft_system_prompt.py"],
+        [
+            "tests/test_data.py",
+            "tests/test_mixture_weights.py",
+            "tests/test_sft_system_prompt.py",
+            "tests/test_dataset_sources.py",
+        ],
     ),
     "recipe-parser": (
         ["src/open_r1/utils/recipe_parser.py", "src/open_r1/utils/legacy_options.py"],

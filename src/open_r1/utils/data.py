@@ -61,11 +61,7 @@ def load_dataset_any(path: str, config: str | None = None, split: str | None = N
     if os.path.isfile(path):
         if config is not None:
             logger.warning("Dataset config %r is ignored for the single local file %s.", config, path)
-        return (
-            _load_local_file(path, split or "train")
-            if split
-            else DatasetDict({"train": _load_local_file(path, "train")})
-        )
+        return _load_local_file(path, split) if split else DatasetDict({"train": _load_local_file(path, "train")})
     if os.path.isdir(path):
         return _load_local_folder(path, config, split)
     if path.startswith((".", "/", "~")) or path.endswith(tuple(LOCAL_FILE_BUILDERS)):
@@ -116,19 +112,18 @@ def get_dataset(args) -> DatasetDict:
     return DatasetDict({"train": combined})
 
 
-def require_column(dataset: DatasetDict, column: str, option: str) -> None:
-    """Fails before any model is loaded when a needed column is missing, naming the option that picks it."""
+def require_column(dataset: DatasetDict, column: str, fix: str) -> None:
+    """Fails before any model is loaded when a needed column is missing, saying how to fix the recipe."""
     for split, part in dataset.items():
         if column not in part.column_names:
             raise ValueError(
-                f"The dataset's {split!r} split has no column {column!r} (its columns: {part.column_names}). "
-                f"Set `{option}` to the column that holds the prompt."
+                f"The dataset's {split!r} split has no column {column!r} (its columns: {part.column_names}). {fix}"
             )
 
 
 def make_conversation(dataset: DatasetDict, prompt_column: str, system_prompt: str | None) -> DatasetDict:
     """Turns each row's prompt into a chat (optional system turn + user turn) in the `prompt` column GRPO expects."""
-    require_column(dataset, prompt_column, "dataset_prompt_column")
+    require_column(dataset, prompt_column, "Set `dataset_prompt_column` to the column that holds the prompt.")
 
     def to_chat(example):
         prompt = [{"role": "system", "content": system_prompt}] if system_prompt is not None else []
@@ -149,7 +144,14 @@ def add_system_prompt(dataset: DatasetDict, system_prompt: str | None) -> Datase
     """SFT: prepends the recipe's system prompt to conversations that do not already start with one."""
     if system_prompt is None:
         return dataset
-    require_column(dataset, "messages", "dataset_name (an SFT dataset needs a `messages` column)")
+    # Its own remedy: this column is not picked by an option (the message used to say "Set `dataset_name (an SFT
+    # dataset needs a `messages` column)` to the column that holds the prompt").
+    require_column(
+        dataset,
+        "messages",
+        "`system_prompt` is added to conversations: set `dataset_name` to a dataset with a `messages` column, "
+        "or remove `system_prompt`.",
+    )
 
     def prepend(example):
         messages = example["messages"]
