@@ -49,7 +49,7 @@ MODULES = {
     ),
     "code-scoring": (
         ["src/open_r1/utils/code_execution/competitive_programming/scoring.py"],
-        ["tests/test_competitive_programming.py"],
+        ["tests/test_competitive_programming.py", "tests/test_competitive_scoring_rules.py"],
     ),
     "data": (
         ["src/open_r1/utils/data.py"],
@@ -102,6 +102,9 @@ def _prepare(workdir: Path, files: list[str], tests: list[str]) -> None:
             "\n[tool.mutmut]\n"
             'source_paths = ["src/"]\n'
             f"only_mutate = {_toml_list(files)}\n"
+            # mutmut runs the tests from its own copy (mutants/); the files they read (README, recipes, scripts)
+            # must be there too.
+            f"also_copy = {_toml_list([name for name in COPIED if name not in ('src', 'tests', 'pyproject.toml')])}\n"
             f"pytest_add_cli_args_test_selection = {_toml_list(tests)}\n"
             f"pytest_add_cli_args = {_toml_list(['-p', 'no:cacheprovider', *(f'--deselect={t}' for t in DESELECTED)])}\n"
         )
