@@ -37,7 +37,7 @@ MODULES = {
     ),
     "rewards-code": (
         ["src/open_r1/rewards/code.py"],
-        ["tests/test_rewards.py", "tests/test_code_reward_end_to_end.py"],
+        ["tests/test_rewards.py", "tests/test_code_reward_end_to_end.py", "tests/test_code_reward_options.py"],
     ),
     "math-verification": (
         ["src/open_r1/utils/math_verification.py"],
@@ -67,6 +67,7 @@ MODULES = {
             "tests/test_legacy_conversions.py",
             "tests/test_open_r1_command_lines.py",
             "tests/test_configs.py",
+            "tests/test_recipe_parser_messages.py",
         ],
     ),
     "evaluation-metrics": (

@@ -182,15 +182,10 @@ def score_submissions(
     benchmark: Literal["ioi", "cf"], problems: list[dict], codes: list[str], provider_type: str, **options
 ) -> list[float | None]:
     """Judges competitive-programming submissions (IOI subtasks, Codeforces tests) on an execution backend."""
-    try:
-        from ..utils.code_execution.competitive_programming import score_submissions as backend
-    except ImportError:
-        backend = None
-    if backend is None:
-        raise NotImplementedError(
-            f"The {benchmark} judge on provider {provider_type!r} is not available: "
-            "open_r1.utils.code_execution.competitive_programming is not installed in this version."
-        )
+    # Imported on first use: the judges and their execution backends take ~0.2 s to import, which only the
+    # competitive-programming rewards need.
+    from ..utils.code_execution.competitive_programming import score_submissions as backend
+
     return backend(benchmark, problems, codes, provider_type=provider_type, **options)
 
 
@@ -199,8 +194,12 @@ def ioi_code_reward(
 ) -> list[float | None]:
     """IOI subtask score of the completion's last ```cpp block (the dataset row is the problem: id, subtask, tests)."""
     problems = _columns(kwargs, len(completions))
+    # The submission includes the problem's header, `<id>.h`: without an id every submission would fail to compile
+    # and score 0, silently.
+    if any(not problem.get("id") for problem in problems):
+        raise ValueError("ioi_code_reward needs the IOI problem's `id` in every row (its grader header is `<id>.h`).")
     codes = [
-        add_ioi_includes(extract_code(text, "cpp"), str(problem.get("id", "")))
+        add_ioi_includes(extract_code(text, "cpp"), str(problem["id"]))
         for text, problem in zip(_texts(completions), problems)
     ]
     return score_submissions("ioi", problems, codes, provider_type, test_batch_size=test_batch_size)
