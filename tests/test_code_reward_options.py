@@ -129,7 +129,16 @@ def test_the_binary_code_reward_runs_on_e2b_unless_told_otherwise():
 
 def test_the_code_format_reward_factory_defaults_to_python_and_passes_think_prefilled():
     assert get_code_format_reward()([PY]) == [1.0]
+    # A completion that starts inside the think block is well formed only when the template prefilled `<think>`.
+    assert get_code_format_reward()([PY.removeprefix("<think>\n")]) == [0.0]
     assert get_code_format_reward(think_prefilled=True)([PY.removeprefix("<think>\n")]) == [1.0]
+
+
+def test_the_sandbox_limits_of_a_recipe_reach_the_local_sandbox():
+    # The real local sandbox: a program slower than the recipe's timeout_s fails its test case.
+    slow = "<answer>\n```python\nimport time\ntime.sleep(3)\nprint(6)\n```\n</answer>"
+    info = {"language": "python", "test_cases": [{"input": "", "output": "6"}]}
+    assert code_reward([slow], verification_info=[info], provider_type="local", timeout_s=0.5) == [0.0]
 
 
 def test_cf_score_defaults_to_weighted_sum_and_needs_results():

@@ -22,7 +22,8 @@ GRPO = (GRPOScriptArguments, GRPOConfig, ModelConfig)
 def recipe(tmp_path):
     def write(**options) -> str:
         path = tmp_path / "recipe.yaml"
-        path.write_text(yaml.safe_dump({"output_dir": str(tmp_path / "out"), "dataset_name": "data.jsonl", **options}))
+        options = {"output_dir": str(tmp_path / "out"), "dataset_name": "data.jsonl", **options}
+        path.write_text(yaml.safe_dump({key: value for key, value in options.items() if value is not None}))
         return str(path)
 
     return write
@@ -79,3 +80,112 @@ def test_several_dataset_configs_without_a_mixer_say_what_to_write(recipe):
         "`dataset_configs` lists ['math', 'code']: several configs belong to several datasets, which is a mixture. "
         "Write a `dataset_mixture` with one `config` per dataset, or set `dataset_config` to one config."
     )
+
+
+def test_each_kind_of_legacy_option_warns_once_naming_its_successor(recipe, warnings):
+    path = recipe(max_seq_length=512, adafactor=True, use_flash_attention_2=False)
+    _, training_args, model_args = OpenR1Parser(SFT).parse_args_and_config(["--config", path])
+    assert training_args.max_length == 512 and training_args.optim == "adafactor"
+    assert model_args.attn_implementation is None
+    assert sorted(warnings()) == [
+        f"Recipe {path}: `adafactor` is a legacy name, read as `optim`: 'adafactor' (transformers selects the "
+        "optimizer with optim). Rename it to silence this.",
+        f"Recipe {path}: `max_seq_length` is a legacy name, read as `max_length` (trl 0.20 renamed "
+        "SFTConfig.max_seq_length). Rename it to silence this.",
+        f"Recipe {path}: `use_flash_attention_2: False` is ignored: it asks for the default of `attn_implementation` "
+        "(alignment-handbook's flag; transformers selects attention with attn_implementation). Remove it to silence "
+        "this.",
+    ]
+
+
+def test_alignment_handbooks_three_dataset_keys_together_make_a_mixture_with_configs(recipe):
+    path = recipe(dataset_mixer={"a": 0.5, "b": 1.0}, dataset_splits=["train"], dataset_configs=["x", "y"])
+    script_args, _, _ = OpenR1Parser(SFT).parse_args_and_config(["--config", path])
+    assert [(d.id, d.config, d.split, d.weight) for d in script_args.dataset_mixture.datasets] == [
+        ("a", "x", "train", 0.5),
+        ("b", "y", "train", 1.0),
+    ]
+
+
+# --- alignment-handbook's dataset keys ----------------------------------------------------------------------------
+
+
+def test_one_whole_dataset_of_a_mixer_is_read_as_that_dataset_with_its_splits_and_config(recipe, warnings):
+    # The most common alignment-handbook recipe: `dataset_mixer: {org/data: 1.0}`.
+    path = recipe(
+        dataset_name=None,
+        dataset_mixer={"org/data": 1.0},
+        dataset_splits=["train_sft", "test_sft"],
+        dataset_configs="default",
+    )
+    script_args, _, _ = OpenR1Parser(SFT).parse_args_and_config(["--config", path])
+    assert script_args.dataset_mixture is None
+    assert (script_args.dataset_name, script_args.dataset_config) == ("org/data", "default")
+    assert (script_args.dataset_train_split, script_args.dataset_test_split) == ("train_sft", "test_sft")
+    assert warnings() == [
+        f"Recipe {path}: `dataset_mixer`/`dataset_splits` are alignment-handbook's names; one whole dataset is read as "
+        "`dataset_name: org/data`, `dataset_train_split: train_sft`, `dataset_config: default`, "
+        "`dataset_test_split: test_sft`. Rename them to silence this."
+    ]
+
+
+@pytest.mark.parametrize(
+    "mixer, splits, expected",
+    [
+        ({"org/data": 0.5}, ["train"], [("org/data", "train", 0.5)]),
+        ({"org/a": 1.0, "org/b": 1.0}, ["train"], [("org/a", "train", 1.0), ("org/b", "train", 1.0)]),
+        ({"org/data": 1.0}, ["train_a", "train_b"], [("org/data", "train_a", 1.0), ("org/data", "train_b", 1.0)]),
+        ({"org/a": 0.5, "org/b": 1.0}, None, [("org/a", "train", 0.5), ("org/b", "train", 1.0)]),
+    ],
+    ids=["a-fraction", "two-datasets", "two-train-splits", "no-splits"],
+)
+def test_anything_but_one_whole_dataset_is_a_mixture(recipe, mixer, splits, expected):
+    options = {"dataset_mixer": mixer} if splits is None else {"dataset_mixer": mixer, "dataset_splits": splits}
+    script_args, _, _ = OpenR1Parser(SFT).parse_args_and_config(["--config", recipe(**options)])
+    assert [(d.id, d.split, d.weight) for d in script_args.dataset_mixture.datasets] == expected
+
+
+def test_dataset_splits_read_from_a_comma_separated_string_or_defaulting_to_train(recipe):
+    path = recipe(dataset_name=None, dataset_mixer={"org/data": 1.0}, dataset_splits="train_sft, test_sft")
+    script_args, _, _ = OpenR1Parser(SFT).parse_args_and_config(["--config", path])
+    assert (script_args.dataset_train_split, script_args.dataset_test_split) == ("train_sft", "test_sft")
+    # No split named like `train`: the dataset's `train` split trains, the named one evaluates.
+    path = recipe(dataset_name=None, dataset_mixer={"org/data": 1.0}, dataset_splits=["test"])
+    script_args, _, _ = OpenR1Parser(SFT).parse_args_and_config(["--config", path])
+    assert (script_args.dataset_train_split, script_args.dataset_test_split) == ("train", "test")
+
+
+def test_dataset_splits_alone_with_a_config_warn_once_each(recipe, warnings):
+    path = recipe(dataset_splits=["train_sft", "test_sft"], dataset_configs=["default"])
+    script_args, _, _ = OpenR1Parser(SFT).parse_args_and_config(["--config", path])
+    assert script_args.dataset_config == "default"
+    assert warnings() == [
+        f"Recipe {path}: `dataset_configs` is a legacy name, read as `dataset_config`: 'default' (alignment-handbook's "
+        "list of configs, one per dataset; with one dataset it is trl's dataset_config). Rename it to silence this.",
+        f"Recipe {path}: `dataset_splits: ['train_sft', 'test_sft']` is a legacy name, read as "
+        "`dataset_train_split: train_sft`, `dataset_test_split: test_sft`. Rename it to silence this.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"dataset_splits": [1, 2]}, "{path}: `dataset_splits` must be a list of split names, got [1, 2]."),
+        (
+            {"dataset_mixer": {"a": 0.5, "b": 1.0}, "dataset_configs": ["x"]},
+            "{path}: `dataset_configs` has 1 entries for the 2 datasets of `dataset_mixer`; give one config per "
+            "dataset, in the same order.",
+        ),
+        (
+            {"dataset_splits": ["train"], "dataset_train_split": "other"},
+            "{path} sets `dataset_train_split: other` and legacy dataset keys that mean `dataset_train_split: train`; "
+            "keep only `dataset_train_split`.",
+        ),
+    ],
+    ids=["splits-not-names", "configs-count", "split-conflict"],
+)
+def test_unreadable_dataset_keys_say_what_to_write(recipe, options, message):
+    path = recipe(**options)
+    with pytest.raises(ValueError) as error:
+        OpenR1Parser(SFT).parse_args_and_config(["--config", path])
+    assert str(error.value) == message.format(path=f"Recipe {path}")
