@@ -140,3 +140,36 @@ def test_a_local_json_file_is_read_and_filtered_like_a_hub_dataset(tmp_path):
     assert str(error.value) == (
         f"{tmp_path / 'gone.jsonl'} not found: task open_r1:aime24 reads it from OPEN_R1_EVAL_DATA_DIR."
     )
+
+
+def test_each_benchmark_reads_the_subset_and_split_its_hub_dataset_publishes_the_problems_in():
+    tasks = tasks_by_name()
+    read = {name: (config.hf_subset, tuple(config.evaluation_splits)) for name, config in tasks.items()}
+    assert read == {
+        "math_500": ("default", ("test",)),
+        "aime24": ("default", ("train",)),
+        "aime25": ("default", ("train",)),
+        "gpqa:diamond": ("gpqa_diamond", ("train",)),  # GPQA's Diamond subset, not main or extended
+        "lcb:codegeneration": ("v4_v5", ("test",)),  # the 2024-08 to 2025-01 window open-r1 reports
+    }
+
+
+def test_results_are_named_by_metric_and_n_and_average_over_problems():
+    tasks = tasks_by_name(num_samples=3)
+    names = {name: config.metrics[0].metric_name for name, config in tasks.items()}
+    assert names == {
+        "math_500": "pass@k:k=1&n=3",
+        "aime24": "pass@k:k=1&n=3",
+        "aime25": "pass@k:k=1&n=3",
+        "gpqa:diamond": "pass@k:k=1&n=3",
+        "lcb:codegeneration": "codegen_pass@k:k=1&n=3",
+    }
+    # The benchmark's score is the mean over problems of their pass@1.
+    assert tasks["aime24"].metrics[0].corpus_level_fn([1.0, 0.0, 0.5, 0.5]) == 0.5
+
+
+def test_the_generation_budget_must_be_at_least_one_token():
+    assert {config.generation_size for config in evaluate.build_tasks(max_new_tokens=1)} == {1}
+    with pytest.raises(ValueError) as error:
+        evaluate.build_tasks(max_new_tokens=0)
+    assert str(error.value) == "max_new_tokens must be at least 1, got 0."

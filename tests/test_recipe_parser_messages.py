@@ -181,11 +181,34 @@ def test_dataset_splits_alone_with_a_config_warn_once_each(recipe, warnings):
             "{path} sets `dataset_train_split: other` and legacy dataset keys that mean `dataset_train_split: train`; "
             "keep only `dataset_train_split`.",
         ),
+        (
+            {"dataset_mixer": {"org/data": 1.0}},
+            "{path} sets `dataset_name: data.jsonl` and legacy dataset keys that mean `dataset_name: org/data`; "
+            "keep only `dataset_name`.",
+        ),
     ],
-    ids=["splits-not-names", "configs-count", "split-conflict"],
+    ids=["splits-not-names", "configs-count", "split-conflict", "name-conflict"],
 )
 def test_unreadable_dataset_keys_say_what_to_write(recipe, options, message):
     path = recipe(**options)
     with pytest.raises(ValueError) as error:
         OpenR1Parser(SFT).parse_args_and_config(["--config", path])
     assert str(error.value) == message.format(path=f"Recipe {path}")
+
+
+def test_a_mixture_read_from_alignment_handbooks_keys_is_shown_and_a_lost_test_split_said(recipe, warnings):
+    path = recipe(dataset_mixer={"a": 0.25, "b": 1.0}, dataset_splits=["train", "test"], seed=3)
+    OpenR1Parser(SFT).parse_args_and_config(["--config", path])
+    recipe(dataset_mixer={"a": 0.25, "b": 1.0})  # the same file, now without a test split
+    OpenR1Parser(SFT).parse_args_and_config(["--config", path])
+    mixture = (
+        "{'datasets': [{'id': 'a', 'split': 'train', 'weight': 0.25}, {'id': 'b', 'split': 'train', 'weight': 1.0}]"
+    )
+    assert warnings() == [
+        f"Recipe {path}: `dataset_mixer`/`dataset_splits` are alignment-handbook's names, read as "
+        f"`dataset_mixture: {mixture}, 'seed': 3}}`. alignment-handbook also evaluated on the ['test'] splits; a "
+        "mixture has no named test splits, so add `test_split_size` to dataset_mixture to hold out a fraction for "
+        "evaluation. Rename them to silence this.",
+        f"Recipe {path}: `dataset_mixer`/`dataset_splits` are alignment-handbook's names, read as "
+        f"`dataset_mixture: {mixture}}}`. Rename them to silence this.",
+    ]
