@@ -12,6 +12,7 @@ import pickle
 import sys
 import zlib
 from collections import Counter
+from types import SimpleNamespace
 
 import pytest
 from lighteval.models.model_input import GenerationParameters
@@ -92,8 +93,6 @@ def test_the_transformers_backend_samples_when_a_temperature_is_set():
 
 
 def test_the_launcher_loads_only_open_r1_tasks_and_runs_lighteval_with_the_arguments(monkeypatch):
-    import lighteval.__main__
-
     # Restored after the test: main() patches lighteval for the rest of its process.
     monkeypatch.setattr(Registry, "_load_from_files", Registry._load_from_files)
     monkeypatch.setattr(Registry, "_load_from_subdirs", Registry._load_from_subdirs)
@@ -101,7 +100,9 @@ def test_the_launcher_loads_only_open_r1_tasks_and_runs_lighteval_with_the_argum
     arguments = ["src/open_r1/evaluate.py", "vllm", "model_name=m", "open_r1:aime24|0"]
     monkeypatch.setattr(sys, "argv", list(arguments))
     seen = []
-    monkeypatch.setattr(lighteval.__main__, "app", lambda: seen.append(list(sys.argv)))
+    # lighteval's command line stands in for itself: importing the real lighteval.__main__ reconfigures logging
+    # (dictConfig), which would silence every logger other tests read.
+    monkeypatch.setitem(sys.modules, "lighteval.__main__", SimpleNamespace(app=lambda: seen.append(list(sys.argv))))
     evaluate.main()
     assert seen == [["lighteval", *arguments[1:]]]
     assert GenerationParameters(temperature=0.6).to_transformers_dict()["do_sample"] is True
