@@ -212,3 +212,32 @@ def test_a_mixture_read_from_alignment_handbooks_keys_is_shown_and_a_lost_test_s
         f"Recipe {path}: `dataset_mixer`/`dataset_splits` are alignment-handbook's names, read as "
         f"`dataset_mixture: {mixture}}}`. Rename them to silence this.",
     ]
+
+
+def test_a_legacy_option_written_with_dashes_on_the_command_line_is_read(recipe):
+    _, training_args, _ = OpenR1Parser(SFT).parse_args_and_config(["--config", recipe(), "--max-seq-length", "256"])
+    assert training_args.max_length == 256
+
+
+def test_an_unquoted_no_warns_that_it_was_read_as_the_string(tmp_path, warnings):
+    path = tmp_path / "recipe.yaml"
+    path.write_text(f"output_dir: {tmp_path}\ndataset_name: d\neval_strategy: no\n")
+    OpenR1Parser(SFT).parse_args_and_config(["--config", str(path)])
+    assert warnings() == [
+        f"Recipe {path}: `eval_strategy: no` is read as the string 'no' (quote it: YAML reads no as false)."
+    ]
+
+
+@pytest.mark.parametrize(
+    "options, first, second, kept",
+    [
+        ({"max_length": 256, "max_seq_length": 512}, "max_length", "max_seq_length", "max_length"),
+        ({"use_liger": True, "use_liger_kernel": True}, "use_liger", "use_liger_kernel", "use_liger_kernel"),
+    ],
+    ids=["legacy-after-current", "current-after-legacy"],
+)
+def test_an_option_set_under_its_old_and_new_name_is_an_error(recipe, options, first, second, kept):
+    path = recipe(**options)
+    with pytest.raises(ValueError) as error:
+        OpenR1Parser(SFT).parse_args_and_config(["--config", path])
+    assert str(error.value) == f"Recipe {path} sets both `{first}` and `{second}`; keep only `{kept}`."
