@@ -24,6 +24,7 @@ import argparse
 import glob
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -40,6 +41,21 @@ from open_r1.utils.synthetic.demo_task import CAREFUL, SHORTCUT, behaviour, buil
 
 SFT_RECIPE = "recipes/demo/sft/config_demo.yaml"
 GRPO_RECIPE = "recipes/demo/grpo/config_demo.yaml"
+# The runs the README's demo table summarises (scripts/demo_spread.py writes them): make demo prints its own numbers
+# beside their range, so a newcomer sees at once whether the run is in range.
+REFERENCE_RUNS = os.path.join(REPO_ROOT, "docs", "demo", "reference_runs.json")
+# (key in metrics.json or a margin computed from it, label): what the README's table and the comparison show.
+REFERENCE_METRICS = [
+    ("sft_accuracy", "SFT pass@1"),
+    ("grpo_accuracy", "GRPO pass@1"),
+    ("pass@1_gain", "GRPO - SFT pass@1"),
+    ("sft_greedy_accuracy", "SFT greedy"),
+    ("grpo_greedy_accuracy", "GRPO greedy"),
+    ("greedy_gain", "GRPO - SFT greedy"),
+    ("sft_format_reward", "SFT format reward"),
+    ("sft_careful_share", "careful share, SFT"),
+    ("grpo_careful_share", "careful share, GRPO"),
+]
 
 
 def launch(script: str, recipe: str, *overrides: str) -> None:
@@ -63,6 +79,52 @@ def story_checks(metrics: dict) -> list[tuple[str, bool]]:
         (f"greedy holds: SFT {sft_greedy:.3f} -> GRPO {grpo_greedy:.3f}", grpo_greedy >= sft_greedy),
         (f"SFT learns the format: {metrics['sft_format_reward']:.3f} >= 0.9", metrics["sft_format_reward"] >= 0.9),
     ]
+
+
+def metric_value(metrics: dict, key: str) -> float:
+    if key == "pass@1_gain":
+        return metrics["grpo_accuracy"] - metrics["sft_accuracy"]
+    if key == "greedy_gain":
+        return metrics["grpo_greedy_accuracy"] - metrics["sft_greedy_accuracy"]
+    return metrics[key]
+
+
+def load_reference(path: str = REFERENCE_RUNS) -> dict:
+    with open(path) as file:
+        return json.load(file)
+
+
+def reference_summary(runs: list[dict]) -> list[tuple[str, str, float, float, float, float]]:
+    """(key, label, mean, standard deviation, min, max) of each reference metric over the runs."""
+    rows = []
+    for key, label in REFERENCE_METRICS:
+        values = [metric_value(run, key) for run in runs]
+        rows.append((key, label, statistics.mean(values), statistics.stdev(values), min(values), max(values)))
+    return rows
+
+
+def reference_table(reference: dict) -> str:
+    """The README's demo table: mean and spread of each metric over the reference runs."""
+    lines = ["| metric | mean | standard deviation | min | max |", "| --- | --- | --- | --- | --- |"]
+    for _, label, mean, sd, low, high in reference_summary(reference["runs"]):
+        lines.append(f"| {label} | {mean:.3f} | {sd:.3f} | {low:.3f} | {high:.3f} |")
+    return "\n".join(lines)
+
+
+def compare_with_reference(metrics: dict, reference: dict) -> list[str]:
+    """This run's numbers beside the README's range, one line per metric."""
+    runs = reference["runs"]
+    lines = [
+        f"This run beside the README's range ({len(runs)} runs: seeds "
+        f"{', '.join(str(s) for s in sorted({r['seed'] for r in runs}))}, native and unvectorised CPU kernels; "
+        f"{reference['measured']}):",
+        f"  {'metric':<22}{'this run':>9}   {'README mean':>11}   {'README range':<13}",
+    ]
+    for key, label, mean, _, low, high in reference_summary(runs):
+        value = metric_value(metrics, key)
+        verdict = "in range" if low - 1e-9 <= value <= high + 1e-9 else "outside the range"
+        lines.append(f"  {label:<22}{value:>9.3f}   {mean:>11.3f}   {low:.3f}-{high:.3f}   {verdict}")
+    return lines
 
 
 def log_history(output_dir: str) -> list[dict]:
@@ -165,7 +227,13 @@ def main():
     parser.add_argument("--test-problems", type=int, default=100, help="Held-out problems to evaluate on.")
     parser.add_argument("--num-samples", type=int, default=8, help="Samples per problem for pass@1.")
     parser.add_argument("--temperature", type=float, default=0.6)
+    parser.add_argument(
+        "--reference-table", action="store_true", help="Print the README's table of the reference runs and exit."
+    )
     args = parser.parse_args()
+    if args.reference_table:
+        print(reference_table(load_reference()))
+        return
 
     import torch
 
@@ -228,7 +296,9 @@ def main():
             f"  {stage:>4}: pass@1 {metrics[f'{stage}_accuracy']:.3f}  greedy {metrics[f'{stage}_greedy_accuracy']:.3f}"
             f"  format {metrics[f'{stage}_format_reward']:.3f}  careful share {metrics[f'{stage}_careful_share']:.3f}"
         )
-    print("What the run shows:")
+    if os.path.exists(REFERENCE_RUNS):  # absent only while scripts/demo_spread.py measures a new reference
+        print("\n".join(compare_with_reference(metrics, load_reference())))
+    print("Exact numbers depend on the CPU (README, Quick start); what the run must show, on any CPU:")
     for statement, holds in metrics["checks"].items():
         print(f"  [{'ok' if holds else 'MISSED'}] {statement}")
 

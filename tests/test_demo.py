@@ -17,7 +17,7 @@ def test_behaviour_is_read_from_the_first_reasoning_line():
 
 
 def test_demo_world_holds_out_its_test_problems(tmp_path):
-    build_demo_world(str(tmp_path), seed=1, sft_rows=500, grpo_rows=100, test_rows=50)
+    build_demo_world(str(tmp_path), seed=1, sft_rows=500, grpo_rows=100, test_rows=50, careful_share=0.4)
     read = lambda name: [json.loads(line) for line in open(tmp_path / name)]  # noqa: E731
     test = {row["problem"] for row in read("test.jsonl")}
     sft = {row["messages"][0]["content"] for row in read("sft.jsonl")}
@@ -26,7 +26,7 @@ def test_demo_world_holds_out_its_test_problems(tmp_path):
     assert not test & sft and not test & grpo
     replies = [row["messages"][1]["content"] for row in read("sft.jsonl")]
     shares = {name: sum(behaviour(r) == name for r in replies) / len(replies) for name in (CAREFUL, SHORTCUT)}
-    assert 0.4 < shares[CAREFUL] < 0.6 and 0.4 < shares[SHORTCUT] < 0.6
+    assert abs(shares[CAREFUL] - 0.4) < 0.06 and abs(shares[SHORTCUT] - 0.6) < 0.06
 
 
 @pytest.mark.slow
@@ -43,6 +43,7 @@ def test_shortened_demo_writes_metrics_report_and_plots(tmp_path):
         for key in ("accuracy", "greedy_accuracy", "format_reward"):
             assert 0.0 <= metrics[f"{stage}_{key}"] <= 1.0
     assert len(metrics["grpo_careful_share_per_step"]) == 3  # one share per GRPO step, from trl's completion logs
+    assert "beside the README's range" in result.stdout
     assert len(metrics["checks"]) == 4 and result.stdout.count("  [ok] ") + result.stdout.count("  [MISSED] ") == 4
     report = (tmp_path / "report.md").read_text()
     for name in ("sft_loss.png", "grpo_reward.png", "accuracy.png", "behaviour.png"):
@@ -60,3 +61,35 @@ def test_the_story_checks_hold_only_when_every_condition_does():
     for key, value in [("sft_accuracy", 0.0), ("grpo_accuracy", 0.64), ("grpo_greedy_accuracy", 0.79),
                        ("sft_format_reward", 0.89)]:  # fmt: skip
         assert [holds for _, holds in story_checks({**good, key: value})].count(False) == 1, key
+
+
+def test_readme_shows_the_reference_runs_and_every_one_holds():
+    """The README's demo table is the summary of docs/demo/reference_runs.json (what `make demo` compares itself
+    with), and those runs are the promise: 5 seeds, each with native and unvectorised kernels, every check held."""
+    sys.path.insert(0, str(REPO_ROOT / "scripts"))
+    from demo import load_reference, reference_table, story_checks
+
+    reference = load_reference()
+    runs = reference["runs"]
+    assert sorted((run["seed"], run["kernels"]) for run in runs) == [
+        (seed, kernels) for seed in range(5) for kernels in ("default", "native")
+    ]
+    for run in runs:
+        failed = [statement for statement, holds in story_checks(run) if not holds]
+        assert not failed, (run["seed"], run["kernels"], failed)
+    assert reference_table(reference) in (REPO_ROOT / "README.md").read_text()
+
+
+def test_the_comparison_flags_a_run_outside_the_readme_range():
+    sys.path.insert(0, str(REPO_ROOT / "scripts"))
+    from demo import compare_with_reference
+
+    run = {"seed": 0, "sft_accuracy": 0.5, "grpo_accuracy": 0.7, "sft_greedy_accuracy": 0.5,
+           "grpo_greedy_accuracy": 0.8, "sft_format_reward": 1.0, "sft_careful_share": 0.4,
+           "grpo_careful_share": 0.9}  # fmt: skip
+    reference = {"measured": "today", "runs": [run, {**run, "seed": 1, "grpo_accuracy": 0.8}]}
+    lines = compare_with_reference({**run, "grpo_accuracy": 0.75}, reference)
+    pass_at_1 = next(line for line in lines if line.strip().startswith("GRPO pass@1"))
+    assert "0.750" in pass_at_1 and "0.700-0.800" in pass_at_1 and pass_at_1.endswith("in range")
+    lines = compare_with_reference({**run, "grpo_accuracy": 0.95}, reference)
+    assert next(line for line in lines if line.strip().startswith("GRPO pass@1")).endswith("outside the range")

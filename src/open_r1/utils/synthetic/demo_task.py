@@ -58,10 +58,15 @@ def build_demo_world(
     sft_rows: int = 4000,
     grpo_rows: int = 1000,
     test_rows: int = 200,
-    careful_share: float = 0.5,
+    careful_share: float = 0.45,
     shortcut_accuracy: float = 0.3,
 ) -> str:
     """Writes model/ (tokenizer + random-init tiny Qwen2), sft.jsonl, grpo.jsonl and test.jsonl under output_dir.
+
+    careful_share is a little under one half so that the SFT model's greedy answer is the shortcut on many problems:
+    at exactly one half, which behaviour greedy decoding picks is a coin flip that the CPU's floating-point path
+    decides, and "greedy accuracy does not fall after GRPO" then held or not by a point or two. Much lower (0.35) and
+    the tiny model no longer learns the careful arithmetic in the SFT budget (measured: SFT pass@1 0.19).
 
     Test problems are held out: no (a, b, c) of test.jsonl appears in the SFT or GRPO data.
     """
