@@ -5,6 +5,8 @@ knows stops the run; those messages are the whole interface of the parser, so th
 """
 
 import logging
+import os
+import sys
 
 import pytest
 import yaml
@@ -241,3 +243,86 @@ def test_an_option_set_under_its_old_and_new_name_is_an_error(recipe, options, f
     with pytest.raises(ValueError) as error:
         OpenR1Parser(SFT).parse_args_and_config(["--config", path])
     assert str(error.value) == f"Recipe {path} sets both `{first}` and `{second}`; keep only `{kept}`."
+
+
+def test_a_mixture_set_both_ways_is_an_error_naming_the_recipe(recipe):
+    path = recipe(dataset_mixture={"datasets": [{"id": "x"}]}, dataset_mixer={"a": 0.5, "b": 1.0})
+    with pytest.raises(ValueError) as error:
+        OpenR1Parser(SFT).parse_args_and_config(["--config", path])
+    message = str(error.value)
+    assert message.startswith(f"Recipe {path} sets `dataset_mixture: {{'datasets': [{{'id': 'x'}}]}}` and legacy")
+    assert message.endswith("; keep only `dataset_mixture`.")
+
+
+# --- the command line ---------------------------------------------------------------------------------------------
+
+
+def test_the_recipe_can_be_given_as_config_equals_path_even_with_an_equals_sign_in_it(tmp_path):
+    folder = tmp_path / "lr=1e-5"
+    folder.mkdir()
+    path = folder / "recipe.yaml"
+    path.write_text(yaml.safe_dump({"output_dir": str(tmp_path / "out"), "dataset_name": "d", "max_steps": 7}))
+    script_args, training_args, _ = OpenR1Parser(SFT).parse_args_and_config([f"--config={path}"])
+    assert (script_args.dataset_name, training_args.max_steps) == ("d", 7)
+
+
+def test_the_command_line_is_read_from_sys_argv_by_default(recipe, monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["sft.py", "--config", recipe(), "--max_steps", "9"])
+    _, training_args, _ = OpenR1Parser(SFT).parse_args_and_config()
+    assert training_args.max_steps == 9
+
+
+def test_a_recipe_that_is_missing_or_not_a_mapping_is_refused(tmp_path):
+    with pytest.raises(FileNotFoundError) as error:
+        OpenR1Parser(SFT).parse_args_and_config(["--config", str(tmp_path / "nope.yaml")])
+    assert str(error.value) == f"Recipe {tmp_path / 'nope.yaml'} does not exist (passed with --config)."
+    listing = tmp_path / "list.yaml"
+    listing.write_text("- a\n- b\n")
+    with pytest.raises(ValueError) as error:
+        OpenR1Parser(SFT).parse_args_and_config(["--config", str(listing)])
+    assert str(error.value) == f"Recipe {listing} must be a YAML mapping of option: value."
+
+
+def test_a_recipes_env_block_sets_environment_variables(recipe, monkeypatch):
+    monkeypatch.setenv("OPEN_R1_RECIPE_TEST_VAR", "unset")  # restored after the test
+    OpenR1Parser(SFT).parse_args_and_config(["--config", recipe(env={"OPEN_R1_RECIPE_TEST_VAR": 3})])
+    assert os.environ["OPEN_R1_RECIPE_TEST_VAR"] == "3"
+
+
+def test_unknown_command_line_options_are_listed_with_close_names(recipe):
+    with pytest.raises(ValueError) as error:
+        OpenR1Parser(SFT).parse_args_and_config(["--config", recipe(), "--learning_rat=3e-5", "--config"])
+    assert str(error.value) == (
+        "The command line sets options no config knows (ScriptArguments, SFTConfig, ModelConfig):\n"
+        "  learning_rat (did you mean learning_rate?)\n"
+        "  config (did you mean fsdp_config, dataset_config?)\n"
+        "Fix the spelling or remove the key; `--help` lists every option."
+    )
+
+
+def test_options_are_not_abbreviated_and_a_value_is_not_optional(recipe):
+    with pytest.raises(ValueError, match="num_train_epoch "):
+        OpenR1Parser(SFT).parse_args_and_config(["--config", recipe(), "--num_train_epoch", "3"])
+    with pytest.raises(SystemExit):  # argparse: --max_steps expected one argument
+        OpenR1Parser(SFT).parse_args_and_config(["--config", recipe(), "--max_steps"])
+
+
+def test_legacy_options_on_the_command_line_keep_the_rest_and_warn_as_the_command_line(recipe, warnings):
+    _, training_args, _ = OpenR1Parser(SFT).parse_args_and_config(
+        ["--config", recipe(), "--learning_rate", "3e-5", "--max_seq_length", "64", "--adafactor"]
+        + ["--include_inputs_for_metrics", "true", "--no_cuda"]
+    )
+    assert training_args.learning_rate == 3e-5 and training_args.max_length == 64
+    assert training_args.optim == "adafactor" and training_args.include_for_metrics == ["inputs"]
+    assert training_args.use_cpu is True  # a bare renamed flag is true
+    assert warnings()[:2] == [
+        "command line: `max_seq_length` is a legacy name, read as `max_length` (trl 0.20 renamed "
+        "SFTConfig.max_seq_length). Rename it to silence this.",
+        "command line: `adafactor` is a legacy name, read as `optim`: 'adafactor' (transformers selects the "
+        "optimizer with optim). Rename it to silence this.",
+    ]
+
+
+def test_a_config_flag_without_a_recipe_is_an_unknown_option_not_a_crash(tmp_path):
+    with pytest.raises(ValueError, match=r"sets options no config knows .*\n  config"):
+        OpenR1Parser(SFT).parse_args_and_config(["--output_dir", str(tmp_path), "--config"])
