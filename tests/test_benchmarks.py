@@ -165,7 +165,10 @@ def test_grpo_benchmark_reports_every_stage(work_dir):
         step = rows[("generate", path)]
         assert step["completions"] == 8 and step["mean_completion_length"] == 16
     assert "CUDA" in payload["skipped"]["liger"] and "CUDA" in payload["skipped"]["vllm"]
-    assert 0.2 < payload["overhead_ratio"] < 5 and payload["overhead_ratio_wall"] > 0
+    # The ratio of open_r1's step time to bare trl's, from the rows above. Not a bound on its value: two timed steps
+    # on a shared CPU can differ many-fold (0.03 was seen while another job ran); docs/benchmarks.md has measured ones.
+    ours, bare = rows[("generate", "open_r1")]["step_s"], rows[("generate", "bare")]["step_s"]
+    assert payload["overhead_ratio"] == pytest.approx(ours / bare, rel=1e-9) and payload["overhead_ratio_wall"] > 0
     # The project's rewards on well-formed completions: half right, half wrong.
     assert payload["reward_on_wellformed"]["accuracy_mean"] == 0.5
     assert 0 < payload["reward_on_wellformed"]["share_of_step"] < 1
