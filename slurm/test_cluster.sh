@@ -6,7 +6,7 @@
 #   sudo slurm/test_cluster.sh up      # or: sudo make slurm-up
 #   sbatch --nodes=2 slurm/train.slurm ...   (see slurm/README.md, "A test cluster on one machine")
 #   sudo slurm/test_cluster.sh down    # or: sudo make slurm-down
-#   slurm/test_cluster.sh status
+#   slurm/test_cluster.sh status   # exit 0: up, 3: down, 4: stale (left by a killed `up`; `up` clears it)
 #
 # What `up` builds: a controller (slurmctld) and two nodes, or1-node1 and or1-node2, each with 16 CPUs and 8 fake
 # GPUs (`--gres=gpu:8` and `--exclusive` are accepted; jobs see CUDA_VISIBLE_DEVICES=0,...,7 but run on the CPU).
@@ -66,6 +66,18 @@ install_packages() {
 }
 
 is_up() { [[ -e /run/netns/${NODES[0]} || -e "$STATE/started" ]] || ip link show "$BRIDGE" >/dev/null 2>&1; }
+
+# Whether anything of the cluster still runs: its daemons (started with -f $CONF) or any process in a node namespace.
+# A cluster that is up but runs nothing was left by an `up` whose processes were killed (a test session stopped by a
+# time limit, a container restarted): its namespaces, bridge and state are stale, and `up` clears them.
+is_running() {
+  pgrep -f -- "-f $CONF" >/dev/null 2>&1 && return 0
+  local node
+  for node in "${NODES[@]}"; do
+    [[ -e "/run/netns/$node" && -n "$(ip netns pids "$node" 2>/dev/null)" ]] && return 0
+  done
+  return 1
+}
 
 munge_works() { munge -n 2>/dev/null | unmunge >/dev/null 2>&1; }
 
@@ -189,7 +201,9 @@ wait_for_nodes() {
 up() {
   need_root up
   if is_up; then
-    die "a test cluster is already up (or was not stopped cleanly): run '$0 down' first"
+    is_running && die "a test cluster is already up: run '$0 down' first"
+    log "clearing what a test cluster that was not stopped left behind (none of its processes runs)"
+    down
   fi
   install_packages
   mkdir -p "$STATE/log"
@@ -301,6 +315,10 @@ status() {
   if ! is_up; then
     echo "test cluster: down"
     return 3
+  fi
+  if ! is_running; then
+    echo "test cluster: stale (left by a cluster that was not stopped; none of its processes runs): '$0 up' clears it"
+    return 4
   fi
   echo "test cluster: up (config $CONF)"
   SLURM_CONF="$CONF" sinfo -N -o '%N %P %T %G' || true

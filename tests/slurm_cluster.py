@@ -109,25 +109,59 @@ class SlurmCluster:
         return "\n".join(text) or f"(no log files for job {job_id}: {state})"
 
 
+# Written into the cluster's state folder by the test session that started it. Sessions hold LOCK while their cluster is
+# up, so a session that holds LOCK and finds this file knows the session that wrote it ended without stopping it.
+STARTED_BY_TESTS = "started_by_test_session"
+STATUS_UP, STATUS_DOWN, STATUS_STALE = 0, 3, 4  # slurm/test_cluster.sh status's exit codes
+
+
+def cluster_script(action: str, env: dict[str, str], timeout: float = 600) -> subprocess.CompletedProcess:
+    """Runs `slurm/test_cluster.sh ACTION` (up, down, status)."""
+    return subprocess.run(["bash", str(SCRIPT), action], env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def start_cluster(env: dict[str, str], state_dir: Path, wait_for_others: float = 900) -> None:
+    """Starts the test cluster; the caller holds LOCK.
+
+    A cluster someone started by hand (make slurm-up, without the lock) is waited for, up to `wait_for_others`
+    seconds. What a killed test session left (its cluster still running, or stale namespaces and state with nothing
+    running) is cleared at once: waiting for it would only burn the time limit of the run that comes next.
+    """
+    deadline = time.monotonic() + wait_for_others
+    while True:
+        status = cluster_script("status", env, timeout=60)
+        if status.returncode in (STATUS_DOWN, STATUS_STALE):  # `up` clears stale leftovers itself
+            break
+        if (state_dir / STARTED_BY_TESTS).exists():
+            down = cluster_script("down", env, timeout=120)
+            if down.returncode != 0:
+                raise RuntimeError(
+                    f"clearing the cluster a killed test session left failed:\n{down.stdout}{down.stderr}"
+                )
+            continue
+        if time.monotonic() > deadline:
+            raise RuntimeError(
+                f"a Slurm test cluster started by hand has been up for {wait_for_others / 60:.0f} min: "
+                "stop it with `make slurm-down`"
+            )
+        time.sleep(5)
+    up = cluster_script("up", env)
+    if up.returncode != 0:
+        raise RuntimeError(f"slurm/test_cluster.sh up failed:\n{up.stdout}{up.stderr}")
+    (state_dir / STARTED_BY_TESTS).write_text(f"{os.getpid()}\n")
+
+
 @contextmanager
 def running_cluster():
-    """Starts the test cluster (waiting for any other session's cluster first) and always stops it."""
+    """Starts the test cluster (waiting for one started by hand first) and always stops it."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("SLURM_")}
     state_dir = Path(env.get("OPEN_R1_SLURM_DIR", "/tmp/open-r1-slurm"))
     with open(LOCK, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        # A cluster started by hand (make slurm-up) without the lock: wait for its owner to stop it.
-        deadline = time.monotonic() + 900
-        while subprocess.run(["bash", str(SCRIPT), "status"], env=env, capture_output=True).returncode != 3:
-            if time.monotonic() > deadline:
-                raise RuntimeError("a Slurm test cluster has been up for 15 min: stop it with `make slurm-down`")
-            time.sleep(5)
-        up = subprocess.run(["bash", str(SCRIPT), "up"], env=env, capture_output=True, text=True, timeout=600)
-        if up.returncode != 0:
-            raise RuntimeError(f"slurm/test_cluster.sh up failed:\n{up.stdout}{up.stderr}")
+        start_cluster(env, state_dir)
         try:
             yield SlurmCluster(state_dir, env)
         finally:
-            down = subprocess.run(["bash", str(SCRIPT), "down"], env=env, capture_output=True, text=True, timeout=120)
+            down = cluster_script("down", env, timeout=120)
             if down.returncode != 0:
                 raise RuntimeError(f"slurm/test_cluster.sh down failed:\n{down.stdout}{down.stderr}")

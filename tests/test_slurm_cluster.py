@@ -7,12 +7,14 @@ per session (the `slurm_cluster` fixture of conftest.py) and is skipped, with th
 import json
 import os
 import re
+import signal
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
 from conftest import REPO_ROOT
-from slurm_cluster import FINISHED
+from slurm_cluster import FINISHED, STARTED_BY_TESTS, STATUS_STALE, cluster_script, start_cluster
 
 
 pytestmark = pytest.mark.slurm
@@ -292,3 +294,61 @@ def test_router_answers_a_training_node(slurm_cluster, tmp_path, script, port, a
         assert float(text) == 42, result  # the local sandbox ran the program
     finally:
         slurm_cluster.command("scancel", router, check=False)
+
+
+# --- the test cluster itself ---------------------------------------------------------------------------------------
+
+
+def cluster_processes(cluster) -> set[int]:
+    """Every process of the cluster: its daemons (started with -f CONF) and whatever runs in the node namespaces."""
+    found = subprocess.run(["pgrep", "-f", "--", f"-f {cluster.conf}"], capture_output=True, text=True).stdout.split()
+    for node in cluster.nodes:
+        found += subprocess.run(["ip", "netns", "pids", node], capture_output=True, text=True).stdout.split()
+    return {int(pid) for pid in found}
+
+
+def assert_runs_a_job_on_both_nodes(cluster, out: Path) -> None:
+    job = cluster.sbatch("--nodes=2", f"--output={out}", "--wrap", "srun hostname")
+    state = cluster.wait(job, timeout=60)
+    assert state["JobState"] == "COMPLETED", cluster.logs(job)
+    assert sorted(out.read_text().split()) == list(cluster.nodes)
+
+
+def test_a_cluster_a_killed_session_left_is_cleared_not_waited_for(slurm_cluster, tmp_path):
+    """A test session killed mid-run (a CI time limit, a stopped container) leaves its cluster behind: still running,
+    or with its processes killed too and only namespaces, bridge and state left. The next session clears either at
+    once and starts its own, instead of waiting 15 minutes for an owner that is gone (CI failed so on 2026-11-29).
+    Only a cluster started by hand is waited for. This session holds the lock, so to it the cluster it started is
+    exactly what a killed session leaves."""
+    env, state_dir = slurm_cluster.env, slurm_cluster.state_dir
+
+    # Running, its session gone: cleared and started again, without waiting (wait_for_others=0 would raise).
+    before = cluster_processes(slurm_cluster)
+    assert before, "the session's cluster runs"
+    start_cluster(env, state_dir, wait_for_others=0)
+    assert cluster_processes(slurm_cluster).isdisjoint(before), "the old cluster was stopped, a new one started"
+    assert_runs_a_job_on_both_nodes(slurm_cluster, tmp_path / "restarted.out")
+
+    # Killed with its session: nothing of it runs, the rest is left. `status` says so; `up` clears it.
+    for pid in cluster_processes(slurm_cluster):
+        os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while cluster_processes(slurm_cluster):
+        assert time.monotonic() < deadline, "SIGKILLed processes still listed after 30 s"
+        time.sleep(0.2)
+    status = cluster_script("status", env, timeout=60)
+    assert status.returncode == STATUS_STALE, status.stdout + status.stderr
+    assert "stale" in status.stdout and "up' clears it" in status.stdout
+    start_cluster(env, state_dir, wait_for_others=0)
+    assert_runs_a_job_on_both_nodes(slurm_cluster, tmp_path / "after-kill.out")
+
+    # Started by hand (no test session's mark): waited for, and named in the error when the wait runs out.
+    (state_dir / STARTED_BY_TESTS).unlink()
+    try:
+        with pytest.raises(
+            RuntimeError, match=r"started by hand has been up for 0 min: stop it with `make slurm-down`"
+        ):
+            start_cluster(env, state_dir, wait_for_others=0)
+    finally:
+        (state_dir / STARTED_BY_TESTS).write_text(f"{os.getpid()}\n")
+    assert_runs_a_job_on_both_nodes(slurm_cluster, tmp_path / "untouched.out")
