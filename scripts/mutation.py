@@ -46,7 +46,11 @@ MODULES = {
     ),
     "math-verification": (
         ["src/open_r1/utils/math_verification.py"],
-        ["tests/test_math_verification.py", "tests/test_answers_need_an_anchor.py"],
+        [
+            "tests/test_math_verification.py",
+            "tests/test_math_verification_pool.py",
+            "tests/test_answers_need_an_anchor.py",
+        ],
     ),
     "output-comparison": (
         ["src/open_r1/utils/code_execution/evaluation_script.py"],
@@ -92,14 +96,8 @@ DESELECTED = [
 # breaks a deadline or the shutdown leaves a test waiting without using CPU, which mutmut's CPU-time limit never
 # stops, so pytest-timeout fails the test instead: a hang is a noticed bug and counts as killed, like mutmut's own
 # timeouts.
-# test_crashed_worker_is_replaced asserts a crash is noticed within 10 s; under mutmut's tracing of every call on a
-# loaded machine the clean run itself takes longer, so it is left out here (it runs in `make test`). Leaving a test out
-# can only lower the killed count.
 EXTRA_PYTEST_ARGS = {
-    "math-verification": [
-        "--timeout=90",
-        "--deselect=tests/test_math_verification.py::test_crashed_worker_is_replaced",
-    ],
+    "math-verification": ["--timeout=90"],
 }
 
 # Copied into each throw-away repository: what the tests import or read.

@@ -86,7 +86,81 @@ def _open_r1_parsers():
     return parse_gold, parse_answer, verify
 
 
-def _watch_parent(parent_pid: int) -> None:
+class _Recent:
+    """A mapping that keeps only its `size` most recently used entries (bounded memory for long runs)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._items: OrderedDict = OrderedDict()
+
+    def __contains__(self, key) -> bool:
+        return key in self._items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key):
+        """The value stored for `key` (KeyError if none), which becomes the most recently used."""
+        self._items.move_to_end(key)
+        return self._items[key]
+
+    def clear(self) -> None:
+        self._items.clear()
+
+    def put(self, key, value) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        if len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+
+def _score(gold_parsed: list, answer: str, parse_answer, verify) -> float | None:
+    """One answer's verdict: None if the gold did not parse, 0.0 if math-verify fails on the answer."""
+    if not gold_parsed:
+        return None
+    try:
+        # verify(gold, answer): the order matters for sets, intervals and relations.
+        return float(verify(gold_parsed, parse_answer(answer)))
+    except Exception:
+        return 0.0
+
+
+def _verify_groups(groups: list, parsers: tuple, gold_cache: _Recent, send) -> None:
+    """Answers one request: per (gold, answers) group, ("gold", parsed?) then ("answer", score) per answer, each sent
+    as soon as it is known (the parent's deadline runs from one message to the next)."""
+    parse_gold, parse_answer, verify = parsers
+    for gold, answers in groups:
+        if gold in gold_cache:
+            gold_parsed = gold_cache.get(gold)
+        else:
+            try:
+                gold_parsed = parse_gold(gold)
+            except Exception:
+                gold_parsed = []
+            gold_cache.put(gold, gold_parsed)
+        send(("gold", bool(gold_parsed)))
+        for answer in answers:
+            send(("answer", _score(gold_parsed, answer, parse_answer, verify)))
+
+
+def _serve(inbox: Connection, outbox: Connection, parsers: tuple) -> None:
+    """The worker's loop: one request (a chunk's groups) at a time, until the parent closes the pipe."""
+    gold_cache = _Recent(_WORKER_GOLD_CACHE_SIZE)
+    outbox.send(("ready", os.getpid()))
+    while True:
+        try:
+            groups = inbox.recv()
+        except (EOFError, OSError):
+            return
+        _verify_groups(groups, parsers, gold_cache, outbox.send)
+
+
+# The two functions below run only in the worker's own interpreter, which loads this file under another module name:
+# mutmut can neither see which test covers them nor switch a mutant of them on there, so it does not mutate them
+# (docs/mutation.md). Their behaviour is tested end to end in tests/test_math_verification.py.
+
+
+def _watch_parent(parent_pid: int) -> None:  # pragma: no mutate block
     # EOF on the inbox ends an idle worker; this ends one busy in Python code after its parent died.
     while True:
         time.sleep(1.0)
@@ -94,8 +168,8 @@ def _watch_parent(parent_pid: int) -> None:
             os._exit(0)
 
 
-def _worker_main(memory_limit_mb: int) -> None:
-    """Serve ("verify", groups) requests; answer with one message per gold and per answer, in order."""
+def _worker_main(memory_limit_mb: int) -> None:  # pragma: no mutate block
+    """Sets the process up, then serves requests (`_serve`)."""
     import signal
 
     inbox = Connection(os.dup(0), writable=False)
@@ -113,41 +187,13 @@ def _worker_main(memory_limit_mb: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))  # a runaway bigint raises MemoryError, not OOM
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
 
-    parse_gold, parse_answer, verify = _open_r1_parsers()
+    parsers = _open_r1_parsers()
+    parse_gold, parse_answer, verify = parsers
     # Warm up sympy's lazy imports and caches (about a second) before saying ready: the per-answer deadline only
     # starts then, and should not pay for it.
     verify(parse_gold(r"$\frac{1}{2}$"), parse_answer(r"\boxed{0.5}"))
     verify(parse_gold(r"$x + 1$"), parse_answer(r"\boxed{1 + x}"))
-    gold_cache: OrderedDict = OrderedDict()
-    outbox.send(("ready", os.getpid()))
-    while True:
-        try:
-            request = inbox.recv()
-        except (EOFError, OSError):
-            return
-        for gold, answers in request[1]:
-            if gold in gold_cache:
-                gold_cache.move_to_end(gold)
-                gold_parsed = gold_cache[gold]
-            else:
-                try:
-                    gold_parsed = parse_gold(gold)
-                except Exception:
-                    gold_parsed = []
-                gold_cache[gold] = gold_parsed
-                if len(gold_cache) > _WORKER_GOLD_CACHE_SIZE:
-                    gold_cache.popitem(last=False)
-            outbox.send(("gold", len(gold_parsed) > 0))
-            for answer in answers:
-                if not gold_parsed:
-                    outbox.send(("answer", None))
-                    continue
-                try:
-                    # verify(gold, answer): the order matters for sets, intervals and relations.
-                    score = float(verify(gold_parsed, parse_answer(answer)))
-                except Exception:
-                    score = 0.0
-                outbox.send(("answer", score))
+    _serve(inbox, outbox, parsers)
 
 
 _BOOTSTRAP = (
@@ -210,7 +256,6 @@ class _Worker:
             [sys.executable, "-c", _BOOTSTRAP, os.path.abspath(__file__), str(memory_limit_mb)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            close_fds=True,
         )
         self.inbox = Connection(os.dup(self.proc.stdout.fileno()), writable=False)
         self.outbox = Connection(os.dup(self.proc.stdin.fileno()), readable=False)
@@ -228,7 +273,7 @@ class _Worker:
     def send(self, chunk: _Chunk) -> None:
         self.chunk = chunk
         self.last_progress = time.monotonic()
-        self.outbox.send(("verify", chunk.groups))
+        self.outbox.send(chunk.groups)
 
     def kill(self) -> None:
         if self.proc.poll() is None:
@@ -237,9 +282,8 @@ class _Worker:
         self.inbox.close()
         self.outbox.close()
 
-    def close(self, grace_s: float = 2.0) -> None:
-        if not self.outbox.closed:
-            self.outbox.close()  # EOF: an idle worker exits by itself
+    def reap(self, grace_s: float = 2.0) -> None:
+        """Waits for a worker whose outbox is closed (EOF: an idle worker exits by itself), killing it after grace_s."""
         try:
             self.proc.wait(timeout=grace_s)
         except subprocess.TimeoutExpired:
@@ -252,7 +296,7 @@ def _close_all(workers: list[_Worker]) -> None:
     for worker in workers:
         worker.outbox.close()  # all at once: they exit in parallel
     for worker in workers:
-        worker.close()
+        worker.reap()
 
 
 def _answer_key(gold: str, answer: str) -> tuple:
@@ -288,7 +332,7 @@ class MathVerifier:
         self.last_stats = VerifyStats()
         self.totals = VerifyStats()
         self._workers: list[_Worker] = []
-        self._cache: OrderedDict = OrderedDict()
+        self._cache = _Recent(_RESULT_CACHE_SIZE)
         self._lock = threading.Lock()
         self._closed = False
         self._peak_workers = 0  # how many workers the load has needed so far: replacements keep the pool this size
@@ -310,8 +354,7 @@ class MathVerifier:
             todo: dict[tuple, tuple[str, str]] = {}
             for key, gold, answer in zip(keys, golds, answers):
                 if key in self._cache:
-                    self._cache.move_to_end(key)
-                    found[key] = self._cache[key]
+                    found[key] = self._cache.get(key)
                 elif key not in todo:
                     todo[key] = (str(gold), str(answer))
             stats.cache_hits = sum(1 for key in keys if key not in todo)
@@ -392,9 +435,7 @@ class MathVerifier:
         def store(gold: str, answer: str, value: float | None) -> None:
             key = _answer_key(gold, answer)
             results[key] = value
-            self._cache[key] = value
-            if len(self._cache) > _RESULT_CACHE_SIZE:
-                self._cache.popitem(last=False)
+            self._cache.put(key, value)
 
         def fail_current(worker: _Worker, reason: str) -> None:
             """The worker is dead: score what it was stuck on and requeue the rest of its chunk."""

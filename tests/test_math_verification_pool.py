@@ -1,0 +1,175 @@
+# Copyright 2026 The open-r1 reproduction authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""The math verifier's pool: what is redone after a timeout, how a batch is spread, starting and stopping workers."""
+
+import logging
+import os
+import re
+import time
+
+import pytest
+
+from open_r1.utils.math_verification import MathVerifier, VerifyStats
+
+
+HANG = r"\boxed{9^{9^{9^{9}}}}"  # never returns (test_math_verification.py)
+SLOW_GOLD = r"\boxed{" + "(" * 500 + "1" + ")" * 500 + "}"  # its parse takes 3 s
+SLOWER_GOLD = r"\boxed{" + "(" * 500 + "2" + ")" * 500 + "}"
+CLOSED = r"^This MathVerifier is closed\.$"
+
+
+def warnings_of(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "open_r1.utils.math_verification"]
+
+
+def test_after_a_timeout_only_the_rest_of_the_batch_is_redone(caplog):
+    # One worker, so the batch is cut into two chunks: [A: HANG, 3, 4] and [B: 5, HANG; C: 6]. The first stuck answer
+    # has the rest of its gold's answers after it, the second has the next gold's; both are finished by a new worker.
+    a, b, c = r"\boxed{3}", r"\boxed{5}", r"\boxed{6}"
+    golds = [a, b, a, c, a, b]
+    answers = [HANG, r"\boxed{5}", r"\boxed{3}", r"\boxed{6}", r"\boxed{4}", HANG]
+    v = MathVerifier(num_workers=1, timeout_s=1.0)
+    try:
+        with caplog.at_level(logging.WARNING):
+            assert v.verify(golds, answers) == [0.0, 1.0, 1.0, 1.0, 0.0, 0.0]
+        stats = v.last_stats
+        assert (stats.timeouts, stats.gold_timeouts, stats.crashes) == (2, 0, 0)
+        # Each gold parsed once per chunk it is in: A twice (before and after its timeout), B and C once.
+        assert stats.gold_parses == 4
+        assert stats.workers_started == 3 and len(v.worker_pids) == 1
+        limit = "ran past the 1s limit and its worker was killed"
+        assert warnings_of(caplog) == [
+            f"Math verification: the answer {HANG!r} (gold {a!r}) {limit}; it scores 0.0.",
+            f"Math verification: the answer {HANG!r} (gold {b!r}) {limit}; it scores 0.0.",
+        ]
+    finally:
+        v.close()
+
+
+def test_after_a_gold_timeout_the_next_golds_are_still_judged(caplog):
+    # Chunks [SLOW: 1, 2; G2: 2] and [SLOWER: 1; G3: 3]: each slow gold is followed by another gold in its chunk.
+    golds = [SLOW_GOLD, SLOW_GOLD, r"\boxed{2}", SLOWER_GOLD, r"\boxed{3}"]
+    answers = [r"\boxed{1}", r"\boxed{2}", r"\boxed{2}", r"\boxed{1}", r"\boxed{3}"]
+    v = MathVerifier(num_workers=1, timeout_s=1.0)
+    try:
+        with caplog.at_level(logging.WARNING):
+            assert v.verify(golds, answers) == [None, None, 1.0, None, 1.0]
+        assert (v.last_stats.gold_timeouts, v.last_stats.timeouts) == (2, 0)
+        limit = "ran past the 1s limit and its worker was killed"
+        assert warnings_of(caplog) == [
+            f"Math verification: parsing the gold {preview!r} {limit}; its {n} answer(s) score None."
+            for preview, n in (
+                (f"{SLOW_GOLD[:60]}...{SLOW_GOLD[-60:]}", 2),
+                (f"{SLOWER_GOLD[:60]}...{SLOWER_GOLD[-60:]}", 1),
+            )
+        ]
+    finally:
+        v.close()
+
+
+def test_a_worker_that_cannot_start_is_reported_and_the_pool_is_emptied():
+    # A memory limit too small for the worker to start: the same report as for math-verify not installed.
+    v = MathVerifier(num_workers=2, memory_limit_mb=16)
+    message = (
+        r"^A math verification worker exited during startup \(exit code -?\d+\); its error is on stderr above\. "
+        r"Is math-verify installed in this Python\?$"
+    )
+    try:
+        for _ in range(2):  # the next call fails the same way, it does not hang on a half-started pool
+            with pytest.raises(RuntimeError, match=message):
+                v.verify([r"\boxed{1}"] * 4, [r"\boxed{1}", r"\boxed{2}", r"\boxed{3}", r"\boxed{4}"])
+            assert v.worker_pids == []
+    finally:
+        v.close()
+
+
+def test_start_warms_the_workers_before_the_first_call():
+    v = MathVerifier(num_workers=2, timeout_s=20)
+    try:
+        v.start()
+        pids = v.worker_pids
+        assert len(pids) == 2 and v.totals.workers_started == 2
+        assert v.verify([r"\boxed{1}", r"\boxed{2}"], [r"\boxed{1}", r"\boxed{1}"]) == [1.0, 0.0]
+        assert v.last_stats.workers_started == 0 and v.worker_pids == pids
+    finally:
+        v.close()
+    with pytest.raises(RuntimeError, match=CLOSED):
+        v.start()
+    with pytest.raises(RuntimeError, match=CLOSED):
+        v.verify(["1"], ["1"])
+
+
+def test_a_batch_uses_only_the_workers_it_needs_and_shutdown_forgets_the_load():
+    v = MathVerifier(num_workers=2, timeout_s=20)
+    try:
+        assert v.verify([r"\boxed{1}"], [r"\boxed{1}"]) == [1.0]
+        assert len(v.worker_pids) == 1  # one answer: one worker
+        assert v.verify([r"\boxed{2}", r"\boxed{3}"], [r"\boxed{2}", r"\boxed{2}"]) == [1.0, 0.0]
+        assert len(v.worker_pids) == 2  # two answers: both workers take one
+        v.shutdown_workers()
+        assert v.verify([r"\boxed{4}"], [r"\boxed{4}"]) == [1.0]
+        assert len(v.worker_pids) == 1  # the earlier load is forgotten: one worker again
+    finally:
+        v.close()
+
+
+@pytest.mark.parametrize(
+    "num_workers, answers_per_gold, sizes",
+    [
+        (2, [1] * 8, [2, 2, 2, 2]),  # about two chunks per worker
+        (2, [8], [2, 2, 2, 2]),  # a gold with many answers is split
+        (2, [1, 1], [1, 1]),  # two answers, two workers: one each
+        (1, [1] * 5, [3, 2]),
+        (2, [5, 2, 1], [2, 2, 3, 1]),  # a gold's answers are kept together up to the chunk size
+    ],
+)
+def test_a_batch_is_cut_into_about_two_even_chunks_per_worker(num_workers, answers_per_gold, sizes):
+    v = MathVerifier(num_workers=num_workers)  # no worker starts: only the batch is cut
+    pairs = [(f"gold {g}", f"answer {g}.{i}") for g, n in enumerate(answers_per_gold) for i in range(n)]
+    chunks = v._chunks({pair: pair for pair in pairs})
+    assert [sum(len(answers) for _, answers in chunk.groups) for chunk in chunks] == sizes
+    # Every answer once, in order, under its own gold.
+    assert [(gold, a) for chunk in chunks for gold, answers in chunk.groups for a in answers] == pairs
+    v.close()
+
+
+def test_defaults_and_the_stats_of_a_new_verifier(monkeypatch):
+    v = MathVerifier()
+    assert v.num_workers == min(4, os.cpu_count())
+    assert v.last_stats == VerifyStats() and v.totals == VerifyStats()
+    v.close()
+    monkeypatch.setattr(os, "cpu_count", lambda: None)  # a machine that cannot tell
+    v = MathVerifier()
+    assert v.num_workers == 1
+    v.close()
+
+
+def test_any_text_is_an_answer_and_the_call_is_timed():
+    v = MathVerifier(num_workers=1, timeout_s=20)
+    try:
+        # A lone surrogate (text decoded with errors="surrogateescape") is still an answer, not an encoding error.
+        start = time.perf_counter()
+        assert v.verify([r"\boxed{6}", r"\boxed{6}"], ["\\boxed{6} \udcff", "\\boxed{7} \udcff"]) == [1.0, 0.0]
+        elapsed = time.perf_counter() - start
+        assert 0 < v.last_stats.wall_s <= elapsed
+        assert v.verify([r"\boxed{6}"], ["\\boxed{6} \udcff"]) == [1.0] and v.last_stats.cache_hits == 1
+    finally:
+        v.close()
+
+
+def test_closed_message_is_exact():
+    v = MathVerifier(num_workers=1)
+    v.close()
+    with pytest.raises(RuntimeError, match=re.compile(CLOSED)):
+        v.verify([], [])
