@@ -36,8 +36,6 @@ from open_r1.utils.math_verification import (
 # A hanging answer: math-verify parses it unevaluated, then comparing it with a number computes 9^(9^(9^9)), a bigint
 # power in C that holds the GIL, so not even math-verify's own alarm on the main thread can stop it.
 HANG = r"\boxed{9^{9^{9^{9}}}}"
-# A gold whose parsing runs into math-verify's own 3 s alarm (deep nesting), i.e. longer than a 1 s hard limit.
-SLOW_GOLD = r"\boxed{" + "(" * 500 + "1" + ")" * 500 + "}"
 
 # (gold, answer, expected) with open-r1's accuracy_reward configuration.
 CASES = [
@@ -221,16 +219,6 @@ def test_timeout_score_can_be_none():
         v.close()
 
 
-def test_slow_gold_scores_none_for_its_answers_only():
-    v = MathVerifier(num_workers=1, timeout_s=1.0)
-    try:
-        golds = [SLOW_GOLD, SLOW_GOLD, r"\boxed{2}"]
-        assert v.verify(golds, [r"\boxed{1}", r"\boxed{2}", r"\boxed{2}"]) == [None, None, 1.0]
-        assert v.last_stats.gold_timeouts == 1
-    finally:
-        v.close()
-
-
 def test_crashed_worker_is_replaced():
     v = MathVerifier(num_workers=1, timeout_s=60.0)
     try:
@@ -263,6 +251,8 @@ def test_shared_verifier_is_configurable():
     finally:
         configure_math_verifier()  # back to the defaults
     assert get_math_verifier() is not v
+    with pytest.raises(RuntimeError, match="closed"):
+        v.verify(["1"], ["1"])  # the replaced verifier was closed (its workers stopped)
 
 
 def test_bad_arguments():

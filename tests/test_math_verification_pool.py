@@ -24,7 +24,8 @@ from open_r1.utils.math_verification import MathVerifier, VerifyStats
 
 
 HANG = r"\boxed{9^{9^{9^{9}}}}"  # never returns (test_math_verification.py)
-SLOW_GOLD = r"\boxed{" + "(" * 500 + "1" + ")" * 500 + "}"  # its parse takes 3 s
+# Golds whose parsing runs into math-verify's own 3 s alarm (deep nesting), i.e. longer than a 1 s hard limit.
+SLOW_GOLD = r"\boxed{" + "(" * 500 + "1" + ")" * 500 + "}"
 SLOWER_GOLD = r"\boxed{" + "(" * 500 + "2" + ")" * 500 + "}"
 CLOSED = r"^This MathVerifier is closed\.$"
 
@@ -34,30 +35,30 @@ def warnings_of(caplog) -> list[str]:
 
 
 def test_after_a_timeout_only_the_rest_of_the_batch_is_redone(caplog):
-    # One worker, so the batch is cut into two chunks: [A: HANG, 3, 4] and [B: 5, HANG; C: 6]. The first stuck answer
-    # has the rest of its gold's answers after it, the second has the next gold's; both are finished by a new worker.
+    # One worker, so the batch is cut into two chunks, [A: 3, HANG, 4; B: HANG, 5] and [C: 6, HANG]. A stuck answer
+    # may have more answers of its gold after it (A, B), the next gold (A), or nothing (C); what follows it is finished
+    # by a new worker, and nothing done before it is redone.
     a, b, c = r"\boxed{3}", r"\boxed{5}", r"\boxed{6}"
-    golds = [a, b, a, c, a, b]
-    answers = [HANG, r"\boxed{5}", r"\boxed{3}", r"\boxed{6}", r"\boxed{4}", HANG]
+    golds = [a, b, a, c, a, b, c]
+    answers = [r"\boxed{3}", HANG, HANG, r"\boxed{6}", r"\boxed{4}", r"\boxed{5}", HANG]
     v = MathVerifier(num_workers=1, timeout_s=1.0)
     try:
         with caplog.at_level(logging.WARNING):
-            assert v.verify(golds, answers) == [0.0, 1.0, 1.0, 1.0, 0.0, 0.0]
+            assert v.verify(golds, answers) == [1.0, 0.0, 0.0, 1.0, 0.0, 1.0, 0.0]
         stats = v.last_stats
-        assert (stats.timeouts, stats.gold_timeouts, stats.crashes) == (2, 0, 0)
-        # Each gold parsed once per chunk it is in: A twice (before and after its timeout), B and C once.
-        assert stats.gold_parses == 4
-        assert stats.workers_started == 3 and len(v.worker_pids) == 1
+        assert (stats.timeouts, stats.gold_timeouts, stats.crashes) == (3, 0, 0)
+        # A gold is parsed again only if answers of it are left: A and B twice (before and after their timeouts), C once.
+        assert stats.gold_parses == 5
+        assert stats.workers_started == 4 and len(v.worker_pids) == 1
         limit = "ran past the 1s limit and its worker was killed"
         assert warnings_of(caplog) == [
-            f"Math verification: the answer {HANG!r} (gold {a!r}) {limit}; it scores 0.0.",
-            f"Math verification: the answer {HANG!r} (gold {b!r}) {limit}; it scores 0.0.",
+            f"Math verification: the answer {HANG!r} (gold {gold!r}) {limit}; it scores 0.0." for gold in (a, b, c)
         ]
     finally:
         v.close()
 
 
-def test_after_a_gold_timeout_the_next_golds_are_still_judged(caplog):
+def test_a_slow_gold_scores_none_for_its_answers_only(caplog):
     # Chunks [SLOW: 1, 2; G2: 2] and [SLOWER: 1; G3: 3]: each slow gold is followed by another gold in its chunk.
     golds = [SLOW_GOLD, SLOW_GOLD, r"\boxed{2}", SLOWER_GOLD, r"\boxed{3}"]
     answers = [r"\boxed{1}", r"\boxed{2}", r"\boxed{2}", r"\boxed{1}", r"\boxed{3}"]
