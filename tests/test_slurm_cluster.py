@@ -106,24 +106,31 @@ def test_grpo_trains_across_two_nodes(slurm_cluster, tiny_world, tmp_path):
 
 
 @pytest.mark.slow
-def test_sft_with_zero3_trains_across_two_nodes(slurm_cluster, tiny_world, tmp_path):
-    """`sbatch --nodes=2 slurm/train.slurm ... --accelerator zero3` on the CPU nodes: one DeepSpeed ZeRO-3 world over
+@pytest.mark.parametrize(
+    "accelerator, adapted, distributed_type",
+    [
+        ("zero3", "DeepSpeed ZeRO-3 on its cpu accelerator", "DistributedType.DEEPSPEED"),
+        ("fsdp", "FSDP2 over gloo", "DistributedType.FSDP"),
+    ],
+)
+def test_sft_sharded_across_two_nodes(slurm_cluster, tiny_world, tmp_path, accelerator, adapted, distributed_type):
+    """`sbatch --nodes=2 slurm/train.slurm ... --accelerator zero3|fsdp` on the CPU nodes: one sharded world over
     both nodes (the config adapted for the CPU as on a laptop), each rank owning half of the parameters, and the
-    gathered model saved once, loadable without DeepSpeed."""
+    gathered model saved once, loadable without DeepSpeed or FSDP."""
     from transformers import AutoModelForCausalLM
 
     job = submit_training(
-        slurm_cluster, tiny_world, tmp_path, "sft", "--max_steps=2", "--save_strategy=no", accelerator="zero3"
+        slurm_cluster, tiny_world, tmp_path, "sft", "--max_steps=2", "--save_strategy=no", accelerator=accelerator
     )
     state = slurm_cluster.wait(job, timeout=400)
     log = slurm_cluster.logs(job)
     assert state["JobState"] == "COMPLETED", log
     assert "Training on or1-node1 or1-node2: 2 processes" in log
-    assert "DeepSpeed ZeRO-3 on its cpu accelerator" in log
+    assert adapted in log
     markers = [json.loads((tmp_path / "ranks" / f"rank{rank}.json").read_text()) for rank in (0, 1)]
     assert sorted(m["hostname"] for m in markers) == ["or1-node1", "or1-node2"], "one rank per node"
     assert all(m["num_processes"] == 2 and m["global_step"] == 2 for m in markers)
-    assert {m["distributed_type"] for m in markers} == {"DistributedType.DEEPSPEED"}
+    assert {m["distributed_type"] for m in markers} == {distributed_type}
     for marker in markers:  # each node owns half of the model (up to the padding of the partitions)
         assert marker["parameter_elements_owned"] / marker["model_elements"] == pytest.approx(0.5, abs=0.01)
     AutoModelForCausalLM.from_pretrained(tmp_path / "out")  # the full model, gathered from both nodes

@@ -3,13 +3,21 @@
 In an open-r1 training process (src/open_r1/sft.py or grpo.py) and only there, it wraps `train_and_save` the way
 tests/test_multiprocess.py's wrapper does: after the real one, every rank writes rank<N>.json into
 $OPEN_R1_TEST_RANKS_DIR with its rank, the world size, its node's hostname, the step it reached and a SHA-256 of its
-weights, and whether those weights equal the model.safetensors rank 0 saved (a ZeRO-3 rank holds only its partition,
-so it also writes how many parameter elements it owns). The job itself runs unchanged:
+weights, and whether those weights equal the model.safetensors rank 0 saved (a ZeRO-3 or FSDP rank holds only its
+partition, so it also writes how many parameter elements it owns). The job itself runs unchanged:
 `sbatch slurm/train.slurm ...` exactly as users submit it.
 """
 
 import os
 import sys
+
+
+def _owned_numel(parameter) -> int:
+    if hasattr(parameter, "ds_tensor"):  # DeepSpeed ZeRO-3: this rank's partition
+        return parameter.ds_tensor.numel()
+    if hasattr(parameter, "to_local"):  # FSDP2 DTensor: this rank's shard
+        return parameter.to_local().numel()
+    return parameter.numel()
 
 
 def _fingerprint_ranks() -> None:
@@ -28,7 +36,11 @@ def _fingerprint_ranks() -> None:
         real_train_and_save(trainer, training_args, *args, **kwargs)
         accelerator = trainer.accelerator
         accelerator.wait_for_everyone()  # rank 0 has written the model
-        weights = accelerator.unwrap_model(trainer.model).state_dict()
+        # An FSDP2 rank's tensors are DTensors: its local shard is what it holds.
+        weights = {
+            name: tensor.to_local() if hasattr(tensor, "to_local") else tensor
+            for name, tensor in accelerator.unwrap_model(trainer.model).state_dict().items()
+        }
         saved = load_file(os.path.join(training_args.output_dir, "model.safetensors"))
         digest = hashlib.sha256()
         for name in sorted(saved):
@@ -42,8 +54,9 @@ def _fingerprint_ranks() -> None:
             "sha256": digest.hexdigest(),
             "equals_saved_model": all(torch.equal(weights[name].cpu(), saved[name]) for name in saved),
             "distributed_type": str(accelerator.distributed_type),
-            # Elements of the model's parameters this rank owns (its ZeRO-3 partition), against the model's size.
-            "parameter_elements_owned": sum(getattr(p, "ds_tensor", p).numel() for p in trainer.model.parameters()),
+            # Elements of the model's parameters this rank owns (its ZeRO-3 partition, its FSDP2 shard), against the
+            # model's size (a DTensor's numel() is its global size).
+            "parameter_elements_owned": sum(_owned_numel(p) for p in trainer.model.parameters()),
             "model_elements": sum(getattr(p, "ds_numel", None) or p.numel() for p in trainer.model.parameters()),
         }
         path = os.path.join(os.environ["OPEN_R1_TEST_RANKS_DIR"], f"rank{accelerator.process_index}.json")
