@@ -39,8 +39,9 @@ def test_after_a_timeout_only_the_rest_of_the_batch_is_redone(caplog):
     # may have more answers of its gold after it (A, B), the next gold (A), or nothing (C); what follows it is finished
     # by a new worker, and nothing done before it is redone.
     a, b, c = r"\boxed{3}", r"\boxed{5}", r"\boxed{6}"
+    long_hang = HANG.ljust(120)  # the longest text a warning shows whole
     golds = [a, b, a, c, a, b, c]
-    answers = [r"\boxed{3}", HANG, HANG, r"\boxed{6}", r"\boxed{4}", r"\boxed{5}", HANG]
+    answers = [r"\boxed{3}", HANG, HANG, r"\boxed{6}", r"\boxed{4}", r"\boxed{5}", long_hang]
     v = MathVerifier(num_workers=1, timeout_s=1.0)
     try:
         with caplog.at_level(logging.WARNING):
@@ -52,7 +53,8 @@ def test_after_a_timeout_only_the_rest_of_the_batch_is_redone(caplog):
         assert stats.workers_started == 4 and len(v.worker_pids) == 1
         limit = "ran past the 1s limit and its worker was killed"
         assert warnings_of(caplog) == [
-            f"Math verification: the answer {HANG!r} (gold {gold!r}) {limit}; it scores 0.0." for gold in (a, b, c)
+            f"Math verification: the answer {answer!r} (gold {gold!r}) {limit}; it scores 0.0."
+            for answer, gold in ((HANG, a), (HANG, b), (long_hang, c))
         ]
     finally:
         v.close()
@@ -150,10 +152,11 @@ def test_defaults_and_the_stats_of_a_new_verifier(monkeypatch):
     assert v.num_workers == min(4, os.cpu_count())
     assert v.last_stats == VerifyStats() and v.totals == VerifyStats()
     v.close()
-    monkeypatch.setattr(os, "cpu_count", lambda: None)  # a machine that cannot tell
-    v = MathVerifier()
-    assert v.num_workers == 1
-    v.close()
+    for cores, workers in ((None, 1), (64, 4)):  # a machine that cannot tell, a big one
+        monkeypatch.setattr(os, "cpu_count", lambda cores=cores: cores)
+        v = MathVerifier()
+        assert v.num_workers == workers
+        v.close()
 
 
 def test_any_text_is_an_answer_and_the_call_is_timed():
