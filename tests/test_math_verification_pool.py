@@ -51,6 +51,8 @@ def test_after_a_timeout_only_the_rest_of_the_batch_is_redone(caplog):
         # A gold is parsed again only if answers of it are left: A and B twice (before and after their timeouts), C once.
         assert stats.gold_parses == 5
         assert stats.workers_started == 4 and len(v.worker_pids) == 1
+        # The last stuck answer ended the batch: its worker was replaced all the same, and the replacement works.
+        assert v.verify([r"\boxed{7}"], [r"\boxed{7}"]) == [1.0] and v.last_stats.workers_started == 0
         limit = "ran past the 1s limit and its worker was killed"
         assert warnings_of(caplog) == [
             f"Math verification: the answer {answer!r} (gold {gold!r}) {limit}; it scores 0.0."
