@@ -63,13 +63,14 @@ def test_after_a_timeout_only_the_rest_of_the_batch_is_redone(caplog):
 
 
 def test_a_slow_gold_scores_none_for_its_answers_only(caplog):
-    # Chunks [SLOW: 1, 2; G2: 2] and [SLOWER: 1; G3: 3]: each slow gold is followed by another gold in its chunk.
-    golds = [SLOW_GOLD, SLOW_GOLD, r"\boxed{2}", SLOWER_GOLD, r"\boxed{3}"]
-    answers = [r"\boxed{1}", r"\boxed{2}", r"\boxed{2}", r"\boxed{1}", r"\boxed{3}"]
+    # Chunks [SLOW: 1, 2; G2: 2] and [G4: 4; SLOWER: 1; G3: 3]: each slow gold has golds after it in its chunk, which
+    # are judged by a new worker, and the second has one before it, which is not redone.
+    golds = [SLOW_GOLD, SLOW_GOLD, r"\boxed{2}", r"\boxed{4}", SLOWER_GOLD, r"\boxed{3}"]
+    answers = [r"\boxed{1}", r"\boxed{2}", r"\boxed{2}", r"\boxed{4}", r"\boxed{1}", r"\boxed{3}"]
     v = MathVerifier(num_workers=1, timeout_s=1.0)
     try:
         with caplog.at_level(logging.WARNING):
-            assert v.verify(golds, answers) == [None, None, 1.0, None, 1.0]
+            assert v.verify(golds, answers) == [None, None, 1.0, 1.0, None, 1.0]
         assert (v.last_stats.gold_timeouts, v.last_stats.timeouts) == (2, 0)
         limit = "ran past the 1s limit and its worker was killed"
         assert warnings_of(caplog) == [
