@@ -16,6 +16,9 @@
 import logging
 import os
 import re
+import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -180,3 +183,90 @@ def test_closed_message_is_exact():
     v.close()
     with pytest.raises(RuntimeError, match=re.compile(CLOSED)):
         v.verify([], [])
+
+
+# A run whose verifier has done its work and waits, idle, while the run does something else (a training step).
+IDLE_RUN = """
+import time
+from open_r1.utils.math_verification import MathVerifier
+
+verifier = MathVerifier(num_workers=1)
+assert verifier.verify([r"\\boxed{3}"], [r"\\boxed{3}"]) == [1.0]
+print("ready", flush=True)
+time.sleep(600)
+"""
+# A stand-in for a worker busy in Python code for longer than any test waits (math-verify's own alarms stop a real
+# one within seconds), watching its parent as the worker does: the parent passes its pid, and may die before the
+# child has even started watching.
+BUSY_CHILD = """
+import sys, threading
+from open_r1.utils.math_verification import _watch_parent
+
+threading.Thread(target=_watch_parent, args=(int(sys.argv[1]),), daemon=True).start()
+while True:
+    sum(range(1000))
+"""
+BUSY_RUN = f"""
+import os, subprocess, sys, time
+
+subprocess.Popen([sys.executable, "-c", {BUSY_CHILD!r}, str(os.getpid())])
+print("ready", flush=True)
+time.sleep(600)
+"""
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return True
+    return state == "Z"  # exited; only its new parent has not reaped it yet
+
+
+def _start(script: str) -> tuple[subprocess.Popen, int]:
+    """Runs `script` in its own process group (as a run started from a terminal); returns it and its child's pid."""
+    run = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert run.stdout.readline() == "ready\n", run.stderr.read()
+    children = subprocess.run(["pgrep", "-P", str(run.pid)], capture_output=True, text=True).stdout.split()
+    assert len(children) == 1, children
+    return run, int(children[0])
+
+
+def _assert_gone_within(pid: int, seconds: float) -> None:
+    try:
+        deadline = time.monotonic() + seconds
+        while not _gone(pid):
+            assert time.monotonic() < deadline, f"process {pid} still runs {seconds:.0f} s after its run ended"
+            time.sleep(0.1)
+    finally:
+        if not _gone(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("script", [IDLE_RUN, BUSY_RUN], ids=["idle worker", "worker busy in python"])
+def test_a_worker_exits_when_its_run_is_killed(script):
+    """A run killed outright (SIGKILL: out of memory, a job's time limit) leaves no worker behind: an idle one sees
+    its pipe close, a busy one notices within a second or so that its parent is gone."""
+    run, worker = _start(script)
+    run.kill()
+    run.wait(timeout=30)
+    _assert_gone_within(worker, 15)
+
+
+def test_ctrl_c_stops_a_run_and_leaves_no_worker():
+    """Ctrl-C in the terminal sends SIGINT to the whole process group: the run stops with one KeyboardInterrupt, its
+    own (the worker leaves the signal to the run instead of printing a traceback of its own), and the worker is
+    gone soon after."""
+    run, worker = _start(IDLE_RUN)
+    os.killpg(run.pid, signal.SIGINT)
+    _, stderr = run.communicate(timeout=30)
+    assert run.returncode != 0
+    assert stderr.count("KeyboardInterrupt") == 1, stderr
+    _assert_gone_within(worker, 15)

@@ -157,7 +157,8 @@ def _serve(inbox: Connection, outbox: Connection, parsers: tuple) -> None:
 
 # The two functions below run only in the worker's own interpreter, which loads this file under another module name:
 # mutmut can neither see which test covers them nor switch a mutant of them on there, so it does not mutate them
-# (docs/mutation.md). Their behaviour is tested end to end in tests/test_math_verification.py.
+# (docs/mutation.md). Their behaviour is tested end to end in tests/test_math_verification.py and
+# tests/test_math_verification_pool.py (Ctrl-C, a killed run).
 
 
 def _watch_parent(parent_pid: int) -> None:  # pragma: no mutate block
@@ -168,7 +169,7 @@ def _watch_parent(parent_pid: int) -> None:  # pragma: no mutate block
             os._exit(0)
 
 
-def _worker_main(memory_limit_mb: int) -> None:  # pragma: no mutate block
+def _worker_main(memory_limit_mb: int, parent_pid: int) -> None:  # pragma: no mutate block
     """Sets the process up, then serves requests (`_serve`)."""
     import signal
 
@@ -185,7 +186,9 @@ def _worker_main(memory_limit_mb: int) -> None:  # pragma: no mutate block
 
         limit = memory_limit_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))  # a runaway bigint raises MemoryError, not OOM
-    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+    # The parent's pid comes from the parent, not os.getppid(): a parent killed while this worker was starting would
+    # otherwise leave it watching its new parent (init) forever.
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
 
     parsers = _open_r1_parsers()
     parse_gold, parse_answer, verify = parsers
@@ -201,7 +204,7 @@ _BOOTSTRAP = (
     "spec = importlib.util.spec_from_file_location('_open_r1_math_worker', sys.argv[1])\n"
     "module = importlib.util.module_from_spec(spec)\n"
     "spec.loader.exec_module(module)\n"
-    "module._worker_main(int(sys.argv[2]))\n"
+    "module._worker_main(int(sys.argv[2]), int(sys.argv[3]))\n"
 )
 
 
@@ -253,7 +256,7 @@ class _Chunk:
 class _Worker:
     def __init__(self, memory_limit_mb: int):
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", _BOOTSTRAP, os.path.abspath(__file__), str(memory_limit_mb)],
+            [sys.executable, "-c", _BOOTSTRAP, os.path.abspath(__file__), str(memory_limit_mb), str(os.getpid())],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
         )
