@@ -105,7 +105,8 @@ def test_an_installed_package_finds_its_benchmark_data(tmp_path):
 
 def test_nothing_reads_the_ci_only_data_folder():
     """Users have no folder beside their clone: tests, scripts and make targets use the shipped copies."""
-    needles = ("../" + "shared", '"shared" / ' + '"data"')
+    ci_only = "shared"  # the folder CI, and only CI, has beside the clone
+    needles = (f"../{ci_only}", f'"{ci_only}" / "data"')
     folders = ("scripts", "slurm", "tests", "src", "recipes")
     files = [REPO_ROOT / "Makefile"] + [f for folder in folders for f in (REPO_ROOT / folder).rglob("*")]
     text_files = [f for f in files if f.name == "Makefile" or f.suffix in (".py", ".sh", ".slurm", ".yaml", ".md")]
