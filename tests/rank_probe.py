@@ -26,7 +26,7 @@ from safetensors.torch import load_file
 from transformers import TrainerCallback
 
 
-def _owned_numel(tensor) -> int:
+def owned_numel(tensor) -> int:
     """Elements of a parameter or state tensor this rank owns: its shard for sharded ones, else all of it."""
     if hasattr(tensor, "ds_tensor"):  # DeepSpeed ZeRO-3: this rank's partition
         return tensor.ds_tensor.numel()
@@ -40,7 +40,7 @@ def _gathered_numel(tensor) -> int:
     return tensor.data.numel() if hasattr(tensor, "ds_tensor") else 0
 
 
-def _full_numel(parameter) -> int:
+def full_numel(parameter) -> int:
     return getattr(parameter, "ds_numel", None) or parameter.numel()  # a DTensor's numel() is its global size
 
 
@@ -63,10 +63,10 @@ class HeldElements(TrainerCallback):
         self.steps.append(
             {
                 "step": state.global_step,
-                "model_elements": sum(_full_numel(p) for p in parameters if p.requires_grad),
-                "parameter_elements_held": sum(_owned_numel(p) for p in parameters if p.requires_grad),
+                "model_elements": sum(full_numel(p) for p in parameters if p.requires_grad),
+                "parameter_elements_held": sum(owned_numel(p) for p in parameters if p.requires_grad),
                 "parameter_elements_gathered": sum(_gathered_numel(p) for p in parameters if p.requires_grad),
-                "adam_elements_held": sum(_owned_numel(t) for t in exp_avgs),
+                "adam_elements_held": sum(owned_numel(t) for t in exp_avgs),
             }
         )
 

@@ -12,16 +12,7 @@ import os
 import sys
 
 
-def _owned_numel(parameter) -> int:
-    if hasattr(parameter, "ds_tensor"):  # DeepSpeed ZeRO-3: this rank's partition
-        return parameter.ds_tensor.numel()
-    if hasattr(parameter, "to_local"):  # FSDP2 DTensor: this rank's shard
-        return parameter.to_local().numel()
-    return parameter.numel()
-
-
 def _fingerprint_ranks() -> None:
-    import hashlib
     import json
     import socket
 
@@ -29,6 +20,10 @@ def _fingerprint_ranks() -> None:
     from safetensors.torch import load_file
 
     import open_r1.utils.training as training
+
+    # tests/rank_probe.py measures the same things for the one-machine tests.
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    from rank_probe import full_numel, owned_numel, weights_sha256
 
     real_train_and_save = training.train_and_save
 
@@ -42,22 +37,18 @@ def _fingerprint_ranks() -> None:
             for name, tensor in accelerator.unwrap_model(trainer.model).state_dict().items()
         }
         saved = load_file(os.path.join(training_args.output_dir, "model.safetensors"))
-        digest = hashlib.sha256()
-        for name in sorted(saved):
-            digest.update(name.encode())
-            digest.update(weights[name].detach().to("cpu", torch.float32).contiguous().numpy().tobytes())
         marker = {
             "process_index": accelerator.process_index,
             "num_processes": accelerator.num_processes,
             "hostname": socket.gethostname(),
             "global_step": trainer.state.global_step,
-            "sha256": digest.hexdigest(),
+            "sha256": weights_sha256({name: weights[name] for name in saved}),
             "equals_saved_model": all(torch.equal(weights[name].cpu(), saved[name]) for name in saved),
             "distributed_type": str(accelerator.distributed_type),
             # Elements of the model's parameters this rank owns (its ZeRO-3 partition, its FSDP2 shard), against the
             # model's size (a DTensor's numel() is its global size).
-            "parameter_elements_owned": sum(_owned_numel(p) for p in trainer.model.parameters()),
-            "model_elements": sum(getattr(p, "ds_numel", None) or p.numel() for p in trainer.model.parameters()),
+            "parameter_elements_owned": sum(owned_numel(p) for p in trainer.model.parameters()),
+            "model_elements": sum(full_numel(p) for p in trainer.model.parameters()),
         }
         path = os.path.join(os.environ["OPEN_R1_TEST_RANKS_DIR"], f"rank{accelerator.process_index}.json")
         with open(path, "w") as file:

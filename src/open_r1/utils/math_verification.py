@@ -87,7 +87,10 @@ def _open_r1_parsers():
 
 
 class _Recent:
-    """A mapping that keeps only its `size` most recently used entries (bounded memory for long runs)."""
+    """A mapping that keeps only its `size` most recently used entries (bounded memory for long runs).
+
+    Written here rather than taken from cachetools (LRUCache), which is not a dependency: this file also runs in
+    bare worker interpreters, and an OrderedDict is all it takes."""
 
     def __init__(self, size: int):
         self.size = size
