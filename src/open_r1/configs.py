@@ -386,6 +386,11 @@ class _OpenR1TrainingArguments:
             adapted.append("use_liger_kernel off (liger kernels need CUDA)")
             self.use_liger_kernel = False
         adapted.extend(_adapt_sharding_to_cpu())
+        if getattr(self, "use_vllm", False) and getattr(self, "vllm_mode", None) == "colocate":
+            from .utils.vllm_runtime import adapt_colocated_vllm_to_cpu, describe_cpu_settings
+
+            adapt_colocated_vllm_to_cpu()  # the engine trl builds in this process gets the CPU settings
+            adapted.append(describe_cpu_settings())
         if adapted and os.environ.get("RANK", "0") == "0":  # the same on every rank: said once
             logger.warning("No GPU found, adapted for the CPU: %s.", "; ".join(adapted))
 

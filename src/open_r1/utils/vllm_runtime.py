@@ -102,10 +102,38 @@ def adapt_colocated_vllm_to_cpu() -> None:
 
     def cpu_llm(*args, **kwargs):
         kwargs.pop("gpu_memory_utilization", None)  # a share of RAM on a CPU: replaced by the fixed KV cache
+        _keep_linear_weights_reloadable()
         return llm_class(*args, **{**kwargs, **cpu_settings()})
 
     cpu_llm._open_r1_cpu = True
     vllm_generation.LLM = cpu_llm
+
+
+def _keep_linear_weights_reloadable() -> None:
+    """Keeps vLLM's CPU linear layers on their weight tensors, so trl's weight sync reaches the model that generates.
+
+    After loading, vLLM's CPU build packs every linear layer's weight into a oneDNN (or AMX) kernel handle and drops
+    the weight parameter (vllm/model_executor/layers/utils.py, `dispatch_cpu_unquantized_gemm`). trl syncs the
+    trained weights with `model.load_weights(...)` after each optimizer step, which then fails
+    (`'Parameter' object has no attribute 'weight_loader'`) and, even where it did not, would never reach the packed
+    copy. Here the layers multiply with `torch.nn.functional.linear` on their own weights instead: what the trainer
+    computes, at some speed cost that only a CPU pays. Layers with other than 2-D weights (MoE experts, convolutions)
+    keep vLLM's handling.
+    """
+    import torch
+    from vllm.model_executor.layers import utils as layer_utils
+
+    pack = layer_utils.dispatch_cpu_unquantized_gemm
+    if getattr(pack, "_open_r1_reloadable", False):
+        return
+
+    def linear_on_own_weights(layer: torch.nn.Module, remove_weight: bool) -> None:
+        if layer.weight.ndim != 2:
+            return pack(layer, remove_weight)
+        layer.cpu_linear = torch.nn.functional.linear
+
+    linear_on_own_weights._open_r1_reloadable = True
+    layer_utils.dispatch_cpu_unquantized_gemm = linear_on_own_weights
 
 
 class VLLMServer:
