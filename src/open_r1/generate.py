@@ -21,12 +21,21 @@
 The pipeline runs on Ray (`Pipeline().ray()`): on a laptop it starts a local Ray instance; inside a Ray cluster
 (slurm/generate.slurm starts one across nodes and sets RAY_ADDRESS) the same command spreads `--client-replicas`
 clients over it. Each row gets a `generation` column holding `--num-generations` completions.
+
+Before Ray starts, one request of a single token with the run's settings checks that the server takes them (the model
+name as served, `n`, the sampling parameters), and `--max-new-tokens` is checked against the context length the
+server reports (vLLM's `max_model_len`): otherwise every row would fail and be saved as a row without generations.
+Rows whose generation still fails (a prompt too long for the context) are kept with `None` and counted; the command
+then exits 1.
 """
 
 import argparse
+import json
 import logging
 import os
 import sys
+import urllib.error
+import urllib.request
 
 from jinja2 import Environment, meta
 
@@ -53,27 +62,12 @@ def build_distilabel_pipeline(
     from distilabel.steps import StepResources
     from distilabel.steps.tasks import TextGeneration
 
-    from open_r1.utils.distilabel_llm import OpenAICompatibleLLM
-
-    generation_kwargs = {"max_new_tokens": max_new_tokens}
-    if temperature is not None:
-        generation_kwargs["temperature"] = temperature
-    if top_p is not None:
-        generation_kwargs["top_p"] = top_p
-
     # Without RAY_ADDRESS, ray.init() joins whatever cluster /tmp/ray/ray_current_cluster last named, even one long
     # gone (a finished Slurm job's head), and fails to connect; "local" always starts a fresh instance of our own.
     ray_init_kwargs = {} if os.environ.get("RAY_ADDRESS") else {"address": "local"}
     with Pipeline().ray(ray_init_kwargs=ray_init_kwargs) as pipeline:
         TextGeneration(
-            llm=OpenAICompatibleLLM(
-                base_url=base_url,
-                api_key="something",  # local servers ignore it; the OpenAI client insists on one
-                model=model,
-                timeout=timeout,
-                max_retries=retries,
-                generation_kwargs=generation_kwargs,
-            ),
+            llm=build_llm(model, base_url, generation_kwargs(max_new_tokens, temperature, top_p), timeout, retries),
             template=prompt_template,
             columns=template_variables(prompt_template),
             input_mappings={"instruction": prompt_column} if prompt_column is not None else {},
@@ -83,6 +77,91 @@ def build_distilabel_pipeline(
             resources=StepResources(replicas=client_replicas),
         )
     return pipeline
+
+
+def generation_kwargs(max_new_tokens: int, temperature: float | None, top_p: float | None) -> dict:
+    kwargs = {"max_new_tokens": max_new_tokens}
+    if temperature is not None:
+        kwargs["temperature"] = temperature
+    if top_p is not None:
+        kwargs["top_p"] = top_p
+    return kwargs
+
+
+def build_llm(model: str, base_url: str, sampling: dict, timeout: int, retries: int):
+    from open_r1.utils.distilabel_llm import OpenAICompatibleLLM
+
+    return OpenAICompatibleLLM(
+        base_url=base_url,
+        api_key="something",  # local servers ignore it; the OpenAI client insists on one
+        model=model,
+        timeout=timeout,
+        max_retries=retries,
+        generation_kwargs=sampling,
+    )
+
+
+def served_models(base_url: str) -> dict[str, dict]:
+    """The models the server lists at /models, by name; empty where it lists none or does not answer there
+    (`transformers serve` loads any model on demand and may answer 500)."""
+    try:
+        with urllib.request.urlopen(base_url + "/models", timeout=10) as response:
+            return {entry["id"]: entry for entry in json.load(response).get("data", []) if "id" in entry}
+    except (urllib.error.URLError, OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def resolve_model(model: str | None, models: dict[str, dict], base_url: str) -> str:
+    if model is not None:
+        return model
+    if len(models) == 1:
+        return next(iter(models))
+    listed = f"it lists {sorted(models)}" if models else "it lists none"
+    raise ValueError(f"Pass --model: the name the server at {base_url} serves the model under ({listed}).")
+
+
+def check_generation_settings(
+    model: str, base_url: str, models: dict[str, dict], kwargs: dict, num_generations: int, timeout: int
+) -> None:
+    """Fails before the pipeline starts if the server would reject every request of the run.
+
+    The context length comes from /models where the server reports it (vLLM's `max_model_len`); the rest from one
+    request of one token, sent by the pipeline's own LLM class with the run's parameters.
+    """
+    context = (models.get(model) or {}).get("max_model_len")
+    if context and kwargs["max_new_tokens"] >= context:
+        raise ValueError(
+            f"--max-new-tokens {kwargs['max_new_tokens']} leaves no room for a prompt: the server at {base_url} serves "
+            f"{model} with a context of {context} tokens (max_model_len). Lower --max-new-tokens, or restart the "
+            "server with a larger --max-model-len."
+        )
+    import openai
+
+    llm = build_llm(model, base_url, kwargs, timeout, retries=0)
+    llm.load()
+    try:
+        llm.generate(
+            inputs=[[{"role": "user", "content": "Say hi."}]],
+            num_generations=num_generations,
+            **{**kwargs, "max_new_tokens": 1},
+        )
+    except openai.APIStatusError as error:
+        served = f" It serves {sorted(models)}." if models else ""
+        raise ValueError(
+            f"The server at {base_url} rejects this run's requests (model {model!r}, --num-generations "
+            f"{num_generations}, {kwargs}): HTTP {error.status_code}: {_server_message(error)}.{served}"
+        ) from None
+    finally:
+        llm.unload()
+
+
+def _server_message(error) -> str:
+    body = error.body
+    if isinstance(body, dict):
+        body = body.get("error", body)
+        if isinstance(body, dict):
+            body = body.get("message", body)
+    return str(body or error.message).rstrip(".")
 
 
 def template_variables(template: str) -> list[str]:
@@ -116,7 +195,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--hf-dataset-split", type=str, default="train", help="Dataset split to use")
     parser.add_argument("--prompt-column", type=str, default="prompt", help="Column the template's `instruction` is")
     parser.add_argument("--prompt-template", type=str, default="{{ instruction }}", help="Jinja2 prompt template")
-    parser.add_argument("--model", type=str, required=True, help="Model name the server serves")
+    parser.add_argument(
+        "--model", type=str, help="Model name the server serves (vLLM: as given to `vllm serve`, or its "
+        "--served-model-name); default: the server's only model"
+    )  # fmt: skip
     parser.add_argument("--vllm-server-url", type=str, default="http://localhost:8000/v1", help="Server URL")
     parser.add_argument("--temperature", type=float, help="Temperature for generation")
     parser.add_argument("--top-p", type=float, help="Top-p value for generation")
@@ -152,8 +234,18 @@ def main(argv=None) -> int:
     check_columns(dataset.column_names, args.prompt_column, args.prompt_template, args.hf_dataset)
     print(f"Dataset loaded: {len(dataset)} rows.")
 
+    models = served_models(base_url)
+    kwargs = generation_kwargs(args.max_new_tokens, args.temperature, args.top_p)
+    try:
+        model = resolve_model(args.model, models, base_url)
+        check_generation_settings(model, base_url, models, kwargs, args.num_generations, args.timeout)
+    except ValueError as error:  # a message, not distilabel's rich traceback of every local
+        print(f"Error: {error}", file=sys.stderr)
+        return 2
+    print(f"The server at {base_url} takes the run's requests for {model}.")
+
     pipeline = build_distilabel_pipeline(
-        model=args.model,
+        model=model,
         base_url=base_url,
         prompt_template=args.prompt_template,
         prompt_column=args.prompt_column,
@@ -181,6 +273,9 @@ def main(argv=None) -> int:
         print(f"Pushing resulting dataset to '{args.hf_output_dataset}'...")
         distiset.push_to_hub(args.hf_output_dataset, private=args.private)
         print("Dataset pushed!")
+    if failed:
+        print(f"{failed} rows have a failed generation (the warnings above say why); they are saved with None.")
+        return 1
     return 0
 
 

@@ -15,8 +15,10 @@
 
 distilabel asks for k completions with one request (`n=k`). vLLM and SGLang honour `n`; `transformers serve` ignores
 it and answers with one, which would silently leave a dataset with 1 generation per row where k were asked for. This
-class tops up with further requests until it has k, so the output shape never depends on the server. It lives in
-an importable module (not in generate.py's `__main__`) so Ray workers can unpickle it.
+class tops up with further requests until it has k, so the output shape never depends on the server. With
+temperature 0 (greedy decoding) it asks for one completion per request: vLLM refuses `n > 1` there ("n must be 1
+when using greedy sampling"). It lives in an importable module (not in generate.py's `__main__`) so Ray workers can
+unpickle it.
 """
 
 from typing import Any
@@ -33,13 +35,18 @@ def _merge(first: dict, second: dict) -> dict:
     return merged
 
 
+def is_greedy(temperature: float | None) -> bool:
+    return temperature is not None and temperature < 1e-5  # vLLM's own threshold (_SAMPLING_EPS)
+
+
 class OpenAICompatibleLLM(OpenAILLM):
     """OpenAILLM that always yields `num_generations` completions, topping up where the server ignores `n`."""
 
     async def _generate_chat_completion(self, input: Any, num_generations: int = 1, **kwargs: Any) -> dict:
-        output = await super()._generate_chat_completion(input, num_generations=num_generations, **kwargs)
+        per_request = 1 if is_greedy(kwargs.get("temperature")) else num_generations
+        output = await super()._generate_chat_completion(input, num_generations=per_request, **kwargs)
         while len(output["generations"]) < num_generations:
-            missing = num_generations - len(output["generations"])
+            missing = min(per_request, num_generations - len(output["generations"]))
             more = await super()._generate_chat_completion(input, num_generations=missing, **kwargs)
             if not more["generations"]:
                 raise RuntimeError(f"The server at {self.base_url} answered with no completions.")
