@@ -94,7 +94,7 @@ def test_the_evaluation_script_carries_its_program_and_judges_as_the_local_provi
         assert outputs_match(output, expected) is match
 
 
-def test_a_plain_script_that_breaks_its_harness_scores_zero_and_sandbox_failures_raise(monkeypatch):
+def test_a_plain_script_that_breaks_its_harness_scores_zero_and_sandbox_failures_score_none(monkeypatch, caplog):
     provider = LocalProvider(1, SandboxLimits(timeout_s=5))
     assert provider.execute_scripts(["print('0.75')", "print('oops')", "raise SystemExit(1)"], ["python"] * 3) == [
         0.75,
@@ -103,9 +103,12 @@ def test_a_plain_script_that_breaks_its_harness_scores_zero_and_sandbox_failures
     ]
     from open_r1.utils.code_execution.sandbox import RunResult
 
+    # A sandbox failure on every row is still each row's (None: trl skips it), never an exception into the trainer.
     monkeypatch.setattr(provider.sandbox, "run", lambda *a, **k: RunResult("sandbox_error", error="no namespaces"))
-    with pytest.raises(RuntimeError, match="no namespaces"):
-        provider.execute_scripts(["print(1)"], ["python"])
+    with caplog.at_level("WARNING"):
+        assert provider.execute_scripts(["print(1)", "print(1)"], ["python"] * 2) == [None, None]
+    assert "could not judge 2 of 2 scripts" in caplog.text and "no namespaces" in caplog.text
+    assert provider.unjudged_rows == 2
 
 
 def test_get_provider_names_what_is_missing(monkeypatch):

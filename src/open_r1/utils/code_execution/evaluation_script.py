@@ -17,6 +17,7 @@ Remote sandboxes (E2B, Morph) run its text; the local sandbox judges natively fr
 outputs with `outputs_match`, the same rule as the script's.
 """
 
+import ast
 import json
 
 
@@ -29,6 +30,7 @@ _INTERPRETERS = {
 }
 
 _EVALUATION_SCRIPT = """\
+import ast
 import json
 import subprocess
 
@@ -102,3 +104,46 @@ def code_evaluation_script(code: str, test_cases: list[dict[str, str]], language
     script.code, script.test_cases, script.language = code, list(test_cases), language
     script.command = list(_INTERPRETERS[language])
     return script
+
+
+def parse_evaluation_script(text: str) -> "EvaluationScript | None":
+    """The program and test cases of an evaluation script that arrives as text alone (open-r1's clients send only the
+    script to a router), so the local sandbox judges it natively too: open-r1's template and this project's both
+    assign `code_snippet = "<code>"` and `test_cases = json.loads("<json>")` at module level next to a function
+    `evaluate_code`, and run the program with an interpreter list (`["python3", "-c", ...]`, `["node", "-e"]`, ...).
+    None for any other script: it is run whole, as a remote sandbox would.
+    """
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    code = cases = None
+    defines_evaluate = False
+    for node in tree.body:
+        defines_evaluate |= isinstance(node, ast.FunctionDef) and node.name == "evaluate_code"
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
+            continue
+        name, value = node.targets[0].id, node.value
+        if name == "code_snippet" and isinstance(value, ast.Constant) and isinstance(value.value, str):
+            code = value.value
+        if name == "test_cases" and isinstance(value, ast.Call) and ast.unparse(value.func) == "json.loads":
+            if (
+                len(value.args) == 1
+                and isinstance(value.args[0], ast.Constant)
+                and isinstance(value.args[0].value, str)
+            ):
+                try:
+                    cases = json.loads(value.args[0].value)
+                except ValueError:
+                    return None
+    valid_cases = isinstance(cases, list) and cases and all(isinstance(c, dict) and "input" in c for c in cases)
+    if not (defines_evaluate and code is not None and valid_cases):
+        return None
+    language = "python"
+    for node in ast.walk(tree):  # the interpreter the script runs the program with
+        if isinstance(node, ast.List) and len(node.elts) >= 2:
+            words = [e.value for e in node.elts[:2] if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+            for candidate, command in _INTERPRETERS.items():
+                if words == command or (words[:1] == ["python"] and command[0] == "python3" and words[1:] == ["-c"]):
+                    language = candidate
+    return code_evaluation_script(code, cases, language)

@@ -17,7 +17,8 @@ A provider runs evaluation scripts (evaluation_script.py) and returns what each 
 or None where it could not judge (the sandbox service failed; trl skips the row):
 
     local   this machine's sandbox (sandbox/): no key, no code leaves the machine. Judges natively: each test
-            case runs the program alone and outputs are compared here, so a program cannot forge its own score.
+            case runs the program alone and outputs are compared here, so a program cannot forge its own score
+            (also for an evaluation script that comes as text alone: its program and cases are read from it).
     e2b     E2B cloud sandboxes (E2B_API_KEY), through the e2b-code-interpreter SDK, as open-r1.
     morph   MorphCloud VMs (MORPH_API_KEY), through the current morphcloud SDK (open-r1's `morphcloud.sandbox` is gone).
     any of them behind a router (scripts/e2b_router.py, scripts/morph_router.py): pass `<provider>_router_url`
@@ -37,7 +38,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
-from .evaluation_script import outputs_match
+from .evaluation_script import outputs_match, parse_evaluation_script
 from .sandbox import RunResult, Sandbox, SandboxLimits
 
 
@@ -99,7 +100,12 @@ def run_async(coroutine: Coroutine) -> Any:
 
 
 class LocalProvider(CodeExecutionProvider):
-    """This machine's sandbox, `num_parallel` programs at once, each under `limits` (per test case)."""
+    """This machine's sandbox, `num_parallel` programs at once, each under `limits` (per test case).
+
+    Nothing a program does makes `execute_scripts` raise: a row whose run the sandbox could not set up, run or clean
+    up scores None (trl skips it), with a warning that counts them (`unjudged_rows`, over the provider's life).
+    Programs and scripts reach the sandbox as files in their work dir, never in an argv (which holds 128 KiB).
+    """
 
     def __init__(
         self,
@@ -113,62 +119,84 @@ class LocalProvider(CodeExecutionProvider):
         self.num_parallel = num_parallel
         self.sandbox = Sandbox(limits or SandboxLimits(), isolation=isolation)
         self.shared_slots = shared_slots  # a router's bound on programs at once, across all its requests
+        self.unjudged_rows = 0
 
     def execute_scripts(self, scripts: list[str], languages: list[str]) -> list[float | None]:
         if len(scripts) != len(languages):
             raise ValueError(f"Got {len(scripts)} scripts and {len(languages)} languages.")
+        self.sandbox.isolation  # noqa: B018 - a machine with no isolation at all fails the call (no program did it)
         # One job per test case of each evaluation script (judged here), one per plain script (run whole).
         jobs: list[tuple[int, Callable[[], RunResult], Callable[[RunResult], bool] | None]] = []
         counts = [0] * len(scripts)
+        failed: dict[int, str] = {}
         for i, (script, language) in enumerate(zip(scripts, languages)):
+            if not _is_evaluation(script) and language == "python":
+                script = parse_evaluation_script(script) or script  # judged natively when its cases are in it
             if _is_evaluation(script):
                 for case in script.test_cases:
                     jobs.append((i, _program_job(self.sandbox, script, case), _case_checker(script, case)))
                     counts[i] += 1
+            elif language != "python":
+                failed[i] = f"the local provider runs plain scripts in python, got {language!r}"
             else:
-                jobs.append((i, _script_job(self.sandbox, script, language), None))
+                jobs.append((i, _script_job(self.sandbox, script), None))
                 counts[i] = 1
         with ThreadPoolExecutor(max_workers=self.num_parallel, thread_name_prefix="sandbox") as pool:
             results = list(pool.map(lambda job: self._run_job(job[1]), jobs))
         passed = [0.0] * len(scripts)
-        failed: dict[int, str] = {}
         for (i, _, check), result in zip(jobs, results):
             if result.status == "sandbox_error":
-                failed[i] = result.error or "sandbox error"
+                failed.setdefault(i, result.error or "sandbox error")
             elif check is not None:
                 passed[i] += check(result)
             else:  # a plain script: its last line is the rate; none means the program broke its own harness
                 passed[i] = (parse_rate(result.stdout) or 0.0) if result.ok else 0.0
-        if failed and len(failed) == len(scripts):
-            raise RuntimeError(f"The local sandbox failed on every script, e.g.: {next(iter(failed.values()))}")
-        for i, error in failed.items():
-            logger.warning("Local sandbox could not judge script %d (it scores None): %s", i, error)
+        if failed:
+            self.unjudged_rows += len(failed)
+            logger.warning(
+                "Local sandbox could not judge %d of %d scripts (they score None; %d so far): %s",
+                len(failed),
+                len(scripts),
+                self.unjudged_rows,
+                "; ".join(f"script {i}: {error}" for i, error in sorted(failed.items())[:3]),
+            )
         return [None if i in failed else passed[i] / counts[i] if counts[i] else 0.0 for i in range(len(scripts))]
 
     def _run_job(self, job: Callable[[], RunResult]) -> RunResult:
-        if self.shared_slots is None:
-            return job()
-        with self.shared_slots:
-            return job()
+        try:
+            if self.shared_slots is None:
+                return job()
+            with self.shared_slots:
+                return job()
+        except Exception as error:  # noqa: BLE001 - whatever broke, it is this row's, not the call's
+            return RunResult("sandbox_error", error=f"{type(error).__name__}: {error}")
 
 
 def _is_evaluation(script: str) -> bool:
     return all(hasattr(script, name) for name in ("code", "test_cases", "command"))
 
 
+# How the local provider runs a program of each language: from a file in its work dir (no argv limit on its size).
+SOURCE_FILES = {
+    "python": ("main.py", ["python3", "main.py"]),
+    "javascript": ("main.js", ["node", "main.js"]),
+    "r": ("main.R", ["Rscript", "main.R"]),
+    "bash": ("main.sh", ["bash", "main.sh"]),
+}
+
+
 def _program_job(sandbox: Sandbox, script, case: dict[str, str]) -> Callable[[], RunResult]:
-    return lambda: sandbox.run([*script.command, script.code], stdin=case.get("input", ""))
+    name, argv = SOURCE_FILES[script.language]
+    return lambda: sandbox.run(argv, stdin=case.get("input", ""), files={name: script.code})
 
 
 def _case_checker(script, case: dict[str, str]) -> Callable[[RunResult], bool]:
     return lambda result: result.ok and outputs_match(result.stdout, str(case.get("output", "")))
 
 
-def _script_job(sandbox: Sandbox, script: str, language: str) -> Callable[[], RunResult]:
-    if language != "python":
-        raise ValueError(f"The local provider runs evaluation scripts in python, got {language!r}.")
+def _script_job(sandbox: Sandbox, script: str) -> Callable[[], RunResult]:
     limits = replace(sandbox.limits, timeout_s=max(LOCAL_SCRIPT_TIMEOUT_S, sandbox.limits.timeout_s))
-    return lambda: sandbox.run(["python3", "-c", script], limits=limits)
+    return lambda: sandbox.run(["python3", "evaluate.py"], files={"evaluate.py": str(script)}, limits=limits)
 
 
 # --------------------------------------------------------------------------------------------------------------------

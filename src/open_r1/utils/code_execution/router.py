@@ -75,16 +75,29 @@ class LocalBackend:
         self.provider.sandbox.isolation  # noqa: B018 - probe the machine at start-up, not on the first request
 
     async def run_batch(self, batch: BatchRequest) -> list[tuple[str | None, str | None]]:
+        """Every row gets its own outcome: one that cannot be run or judged is that row's error, never the batch's."""
         scripts: list[str] = []
+        errors: dict[int, str] = {}
         for i, script in enumerate(batch.scripts):
             evaluation = batch.evaluations[i] if batch.evaluations and i < len(batch.evaluations) else None
             if evaluation:  # rebuild it here, so the sandbox judges natively
-                script = code_evaluation_script(evaluation["code"], evaluation["test_cases"], evaluation["language"])
+                try:
+                    script = code_evaluation_script(
+                        evaluation["code"], evaluation["test_cases"], evaluation.get("language", "python")
+                    )
+                except (KeyError, TypeError, ValueError) as error:
+                    errors[i] = f"bad evaluation: {type(error).__name__}: {error}"
             scripts.append(script)
-        rates = await asyncio.to_thread(self.provider.execute_scripts, scripts, batch.languages)
-        return [
-            (None, "the local sandbox could not judge this script") if r is None else (str(r), None) for r in rates
-        ]
+        todo = [i for i in range(len(scripts)) if i not in errors]
+        rates = await asyncio.to_thread(
+            self.provider.execute_scripts, [scripts[i] for i in todo], [batch.languages[i] for i in todo]
+        )
+        outcomes: list[tuple[str | None, str | None]] = [(None, errors.get(i)) for i in range(len(scripts))]
+        for i, rate in zip(todo, rates):
+            outcomes[i] = (
+                (None, "the local sandbox could not judge this script") if rate is None else (str(rate), None)
+            )
+        return outcomes
 
 
 class E2BBackend:
@@ -167,6 +180,9 @@ def create_app(
             outcomes = await runner.run_batch(batch)
         except ValueError as error:  # e.g. a language the backend cannot run
             raise HTTPException(422, str(error)) from error
+        except Exception as error:  # noqa: BLE001 - the backend itself broke: each row says so, the service stays up
+            logger.exception("The %s backend failed on a batch of %d scripts", backend, len(batch.scripts))
+            outcomes = [(None, f"the router's backend failed: {type(error).__name__}: {error}")] * len(batch.scripts)
         if response_format == "morph":
             return [_morph_result(text, error) for text, error in outcomes]
         return [_e2b_result(text, error) for text, error in outcomes]

@@ -13,10 +13,13 @@
 # limitations under the License.
 """The caller's side of the local sandbox: probe the machine once, then run programs under limits.
 
-Each run starts `init.py` (a fresh `python -I -S`) in its own process group; the init builds the isolation and runs
-the program (see init.py). This side writes stdin, reads stdout/stderr with a cap, and kills the whole process
-group at the wall-clock deadline. Isolation modes, strongest first; the first that works on this machine is used
-and every guarantee it lacks is logged as a warning (docs/sandbox.md has the table):
+Each run starts `init.py` (a fresh `python -I -S`, its source and configuration on file descriptors) in its own
+process group and, where the host allows, its own cgroup (cgroups.py); the init builds the isolation and runs the
+program (see init.py). This side writes stdin, reads stdout/stderr with a cap, kills the whole process group at
+the wall-clock deadline, waits until every process of the run is gone, and only then cleans up (workdir.py).
+Nothing a program does makes a run raise: whatever fails is the run's `sandbox_error`. Isolation modes, strongest
+first; the first that works on this machine is used and every guarantee it lacks is logged as a warning (the
+README's table):
 
     root    caller is root: new mount/net/pid/ipc/uts namespaces, a read-only whitelisted root, and the program
             runs as a uid of its own (one per concurrent run), so RLIMIT_NPROC and file permissions bind it
@@ -26,24 +29,32 @@ and every guarantee it lacks is logged as a warning (docs/sandbox.md has the tab
             as root also its own uid. No network or file isolation.
 """
 
+import ctypes
+import itertools
 import json
 import logging
 import math
 import os
+import select
 import selectors
-import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
+from . import cgroups, workdir
+
 
 logger = logging.getLogger(__name__)
+# What went wrong around programs in this process (each also logged): a work dir or a cgroup left behind, processes
+# that outlived their run, runs that failed to start. Tests assert it stays still; monitoring may read it.
+incidents: Counter = Counter()
 
 INIT_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "init.py")
 MODES = ("root", "userns", "none")
@@ -53,6 +64,7 @@ UID_BASE = 1 << 30
 _SLOTS_PER_PROCESS = 1024
 SETUP_TIMEOUT_S = 30.0  # building the isolation, on a loaded machine; the program's own clock starts after it
 _EXIT_GRACE_S = 1.0  # after the program ends, how long leftovers may keep its output pipes open (mode none)
+_GONE_TIMEOUT_S = 5.0  # how long the end of a killed run's last process may take
 _READ_CHUNK = 1 << 16
 SANDBOX_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -68,11 +80,21 @@ class SandboxLimits:
     max_output_bytes: int = 1 << 20
     max_file_mb: int = 64
     tmp_size_mb: int = 64
+    work_dir_mb: int = 256  # the session's work dir, as root a tmpfs of its own (binaries compiled there too)
+    max_files: int = 10_000  # inodes in the work dir's tmpfs and in /tmp
+    total_memory_mb: int | None = None  # all processes of a run together (cgroup); None: memory + /tmp + work dir
 
     def __post_init__(self):
-        for name in ("timeout_s", "memory_mb", "max_processes", "max_output_bytes", "max_file_mb", "tmp_size_mb"):
+        names = ("timeout_s", "memory_mb", "max_processes", "max_output_bytes", "max_file_mb", "tmp_size_mb")
+        for name in (*names, "work_dir_mb", "max_files"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"Sandbox limit {name} must be positive, got {getattr(self, name)!r}.")
+
+    @property
+    def run_memory_bytes(self) -> int:
+        """The run's total memory: its processes, and the tmpfs pages of /tmp and the work dir it writes."""
+        total = self.total_memory_mb or self.memory_mb + self.tmp_size_mb + self.work_dir_mb
+        return total << 20
 
     def rlimits(self) -> dict[str, tuple[int, int]]:
         cpu = math.ceil(self.cpu_time_s if self.cpu_time_s is not None else self.timeout_s)
@@ -89,7 +111,8 @@ class SandboxLimits:
 
 @dataclass
 class RunResult:
-    """How one program ended. `status`: exited, signaled, timeout, output_limit or sandbox_error."""
+    """How one program ended. `status`: exited, signaled, timeout, output_limit, memory_limit (the run's total,
+    cgroup) or sandbox_error (the sandbox failed, not the program: the run cannot be judged)."""
 
     status: str
     returncode: int | None = None
@@ -110,15 +133,35 @@ class Isolation:
     mode: str
     namespaces: tuple[str, ...]
     own_uid: bool  # the program runs as a uid of its own (root caller)
+    cgroup: int | None = None  # cgroup version of the per-run cgroups, None: none can be made here
+    syscall_filter: bool = False  # a libseccomp filter on every program
+    work_tmpfs: bool = False  # each session's work dir is a tmpfs of its own (root caller)
+
+    @property
+    def weaker(self) -> "Isolation":
+        """The same mode without the layers that need more than the namespaces (cgroups, filter, tmpfs)."""
+        return replace(self, cgroup=None, syscall_filter=False, work_tmpfs=False)
 
     @property
     def guarantees(self) -> dict[str, str | None]:
         """Guarantee -> the OS feature it rests on, None where this mode cannot give it."""
         ns = set(self.namespaces)
+        cgroup = f"a cgroup (v{self.cgroup}) per run" if self.cgroup else None
         return {
             "wall-clock limit": "the caller kills the run's process group at the deadline",
             "CPU-time limit": "RLIMIT_CPU",
             "memory limit (per process)": "RLIMIT_AS",
+            "total memory per run (shared memory, memfd, tmpfs included)": cgroup and cgroup + " (memory)",
+            "CPU share per run, however many sessions it makes": cgroup and cgroup + " (cpu)",
+            "syscall filter (namespaces, mount, ptrace, bpf, perf, io_uring, userfaultfd, keyrings, modules)": (
+                "libseccomp filter, after no_new_privs" if self.syscall_filter else None
+            ),
+            "kernel keyrings: no key in or out": (
+                "a fresh session keyring, keyctl/add_key/request_key denied by the filter"
+                if self.syscall_filter
+                else None
+            ),
+            "work dir bounded in bytes and files": "a tmpfs of its own (size, nr_inodes)" if self.work_tmpfs else None,
             "process limit": (
                 "RLIMIT_NPROC on the program's own uid"
                 if self.own_uid
@@ -145,6 +188,13 @@ class Isolation:
             else "kill(-1) as the program's own uid"
             if self.own_uid
             else None,
+            "cleanup only after every process of the run is gone": (
+                f"{cgroup}: empty before removal"
+                if cgroup
+                else "the end of pid 1 (after every process of its namespace)"
+                if "pid" in ns
+                else None
+            ),
             "cannot signal the caller or other runs": "pid namespace"
             if "pid" in ns
             else "a different uid"
@@ -157,12 +207,36 @@ class Isolation:
         return [name for name, feature in self.guarantees.items() if feature is None]
 
 
+_MODE_NAMESPACES = {"root": _ALL_NAMESPACES, "userns": ("user", *_ALL_NAMESPACES), "none": ()}
+
+
+def _libseccomp_loads() -> bool:
+    try:
+        ctypes.CDLL("libseccomp.so.2")
+        return True
+    except OSError:
+        return False
+
+
+def _isolation(mode: str) -> Isolation:
+    """`mode` with every extra layer this machine seems to offer (the probe run confirms)."""
+    root = os.geteuid() == 0
+    support = cgroups.detect()
+    return Isolation(
+        mode,
+        _MODE_NAMESPACES[mode],
+        own_uid=root and mode != "userns",
+        cgroup=support.version if support else None,
+        syscall_filter=_libseccomp_loads(),
+        work_tmpfs=root and mode != "userns",
+    )
+
+
 def _candidates() -> list[Isolation]:
     if not sys.platform.startswith("linux"):
         return [Isolation("none", (), False)]
-    if os.geteuid() == 0:
-        return [Isolation("root", _ALL_NAMESPACES, True), Isolation("none", (), True)]
-    return [Isolation("userns", ("user", *_ALL_NAMESPACES), False), Isolation("none", (), False)]
+    modes = ("root", "none") if os.geteuid() == 0 else ("userns", "none")
+    return [_isolation(mode) for mode in modes]
 
 
 _detected: dict[str, Isolation] = {}
@@ -175,13 +249,11 @@ def detect_isolation(requested: str = "auto") -> Isolation:
     with _detect_lock:
         if requested in _detected:
             return _detected[requested]
-        candidates = _candidates()
-        if requested != "auto":
-            if requested not in MODES:
-                raise ValueError(f"Unknown sandbox isolation {requested!r}: use auto, {', '.join(MODES)}.")
-            own_uid = os.geteuid() == 0 and requested != "userns"
-            namespaces = {"root": _ALL_NAMESPACES, "userns": ("user", *_ALL_NAMESPACES), "none": ()}[requested]
-            candidates = [Isolation(requested, namespaces, own_uid)]
+        if requested != "auto" and requested not in MODES:
+            raise ValueError(f"Unknown sandbox isolation {requested!r}: use auto, {', '.join(MODES)}.")
+        candidates = _candidates() if requested == "auto" else [_isolation(requested)]
+        # Each mode with its extra layers first, then without them (each layer it lacks is named below).
+        candidates = [c for isolation in candidates for c in dict.fromkeys((isolation, isolation.weaker))]
         failures = []
         for isolation in candidates:
             result = Sandbox(isolation=isolation).run(["true"])
@@ -249,20 +321,14 @@ class SandboxSession:
     def work_dir(self) -> str:
         return os.path.join(self.base_dir, "work")
 
-    def write_file(self, name: str, content: str | bytes) -> None:
-        path = os.path.join(self.work_dir, name)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "wb") as f:
-            f.write(content.encode() if isinstance(content, str) else content)
-        if self.uid is not None:
-            os.chown(path, self.uid, self.uid)
+    def write_file(self, name: str, content: str | bytes, mode: int = 0o644) -> None:
+        """Writes `name` in the work dir, following no link a program of this session may have left there."""
+        data = content.encode() if isinstance(content, str) else content
+        workdir.write_file(self.work_dir, name, data, self.uid, mode)
 
     def read_file(self, name: str, max_bytes: int = 1 << 20) -> bytes:
-        path = os.path.join(self.work_dir, name)
-        if os.path.islink(path):  # the program may have replaced it with a link to a caller's file
-            raise FileNotFoundError(path)
-        with open(path, "rb") as f:
-            return f.read(max_bytes)
+        """At most `max_bytes` of a regular file in the work dir (FileNotFoundError for a link, a FIFO, nothing)."""
+        return workdir.read_file(self.work_dir, name, max_bytes)
 
     def run(self, argv: list[str], stdin: str | bytes = b"", limits: SandboxLimits | None = None) -> RunResult:
         self.runs += 1
@@ -290,22 +356,31 @@ class Sandbox:
 
     @contextmanager
     def session(self, files: dict[str, str | bytes] | None = None) -> Iterator[SandboxSession]:
+        """A work dir holding `files` (as root, a tmpfs of `limits.work_dir_mb` and `limits.max_files` inodes).
+        Making it may raise OSError (a full disk); removing it never raises: what cannot be removed is logged."""
         isolation = self.isolation
         uid = _uids.acquire() if isolation.own_uid else None
-        base_dir = tempfile.mkdtemp(prefix="open-r1-sandbox-")
+        base_dir, mounted, clean = None, False, True
         try:
+            base_dir = tempfile.mkdtemp(prefix="open-r1-sandbox-")
             os.chmod(base_dir, 0o711)  # mode none: the program's uid must reach its work dir
             os.mkdir(os.path.join(base_dir, "work"), 0o700)
             os.mkdir(os.path.join(base_dir, "root"), 0o700)
-            if uid is not None:
+            if isolation.work_tmpfs:
+                workdir.mount_tmpfs(
+                    os.path.join(base_dir, "work"), self.limits.work_dir_mb, self.limits.max_files, uid or 0
+                )
+                mounted = True
+            elif uid is not None:
                 os.chown(os.path.join(base_dir, "work"), uid, uid)
             session = SandboxSession(self, base_dir, uid)
             for name, content in (files or {}).items():
                 session.write_file(name, content)
             yield session
         finally:
-            shutil.rmtree(base_dir, ignore_errors=True)
-            if uid is not None:
+            if base_dir is not None:
+                clean = _remove_base_dir(base_dir, mounted)
+            if uid is not None and clean:  # a uid whose files are still there is never given to another run
                 _uids.release(uid)
 
     def run(
@@ -315,11 +390,18 @@ class Sandbox:
         files: dict[str, str | bytes] | None = None,
         limits: SandboxLimits | None = None,
     ) -> RunResult:
-        """Runs one program in a fresh work dir holding `files`."""
-        with self.session(files) as session:
-            return session.run(argv, stdin, limits)
+        """Runs one program in a fresh work dir holding `files`. Never raises for what the program does or for a
+        machine that cannot make its work dir: that is a `sandbox_error` result."""
+        try:
+            with self.session(files) as session:
+                return session.run(argv, stdin, limits)
+        except (OSError, RuntimeError, ValueError) as error:
+            incidents["run failed to start"] += 1
+            return RunResult(
+                "sandbox_error", error=f"the sandbox could not be set up: {type(error).__name__}: {error}"
+            )
 
-    def _config(self, session: SandboxSession, argv: list[str], limits: SandboxLimits, status_fd: int) -> dict:
+    def _config(self, session: SandboxSession, argv: list[str], limits: SandboxLimits) -> dict:
         isolation = self.isolation
         in_root = "mount" in isolation.namespaces
         home = "/sandbox" if in_root else session.work_dir
@@ -334,34 +416,114 @@ class Sandbox:
             "uid": session.uid,
             "rlimits": limits.rlimits(),
             "tmp_size_mb": limits.tmp_size_mb,
-            "status_fd": status_fd,
+            "max_files": limits.max_files,
+            "syscall_filter": isolation.syscall_filter,
+            "fresh_keyring": isolation.syscall_filter,
         }
 
     def _run(self, session: SandboxSession, argv: list[str], stdin: str | bytes, limits: SandboxLimits) -> RunResult:
-        status_r, status_w = os.pipe()
-        start = time.monotonic()
+        """One program in `session`; returns only once every process of the run is gone."""
+        isolation = self.isolation
+        support = cgroups.detect_cached() if isolation.cgroup else None
+        cgroup, process, pid1, fds = None, None, None, []
         try:
+            config = self._config(session, argv, limits)
+            if support is not None:
+                name = f"open-r1-sandbox-{os.getpid()}-{next(_run_ids)}"
+                cgroup = cgroups.RunCgroup(support, name, limits.run_memory_bytes, limits.max_processes)
+                config["cgroup_procs"] = cgroup.procs_files
+            status_r, status_w = os.pipe()
+            fds += [status_r, status_w]
+            script_fd = os.open(INIT_SCRIPT, os.O_RDONLY)
+            fds.append(script_fd)
+            config_file = tempfile.TemporaryFile()  # the configuration travels by file, never in an argv
+            fds.append(config_file)
+            config.update(status_fd=status_w, script_fd=script_fd)
+            config_file.write(json.dumps(config).encode())
+            config_file.flush()
+            config_file.seek(0)
+            start = time.monotonic()
+            executable = os.path.realpath(sys.executable)
             process = subprocess.Popen(
-                [sys.executable, "-I", "-S", INIT_SCRIPT, json.dumps(self._config(session, argv, limits, status_w))],
+                [executable, "-I", "-S", f"/dev/fd/{script_fd}", str(config_file.fileno())],
+                executable=executable,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
-                pass_fds=(status_w,),
+                pass_fds=(status_w, script_fd, config_file.fileno()),
                 start_new_session=True,  # the init, pid 1 and (mode none) the program share one killable group
                 env={},
                 cwd="/",
             )
-        except OSError as error:
-            os.close(status_r)
-            os.close(status_w)
-            return RunResult("sandbox_error", error=f"cannot start the sandbox init: {error}")
-        os.close(status_w)
-        try:
-            return _communicate(process, status_r, stdin, limits, start)
+            for fd in (status_w, script_fd):
+                os.close(fd)
+                fds.remove(fd)
+            config_file.close()
+            fds.remove(config_file)
+            result, pid1 = _communicate(process, status_r, stdin, limits, start)
+            if cgroup is not None and result.status in ("signaled", "exited") and cgroup.oom_killed():
+                result.status, result.error = "memory_limit", "the run went over its total memory (cgroup)"
+            return result
+        except (OSError, RuntimeError, ValueError) as error:
+            incidents["run failed to start"] += 1
+            return RunResult("sandbox_error", error=f"cannot run the sandbox: {type(error).__name__}: {error}")
         finally:
-            _kill_group(process)
-            process.wait()
-            os.close(status_r)
+            if process is not None:
+                if cgroup is not None and "pid" not in isolation.namespaces and process.poll() is None:
+                    # No pid namespace: kill the program's processes but not the init, which reaps them. Killed
+                    # with it, they would be the host init's zombies for a while, counted against the uid that the
+                    # next run gets (RLIMIT_NPROC).
+                    cgroup.kill(sparing=process.pid)
+                    try:
+                        process.wait(timeout=_GONE_TIMEOUT_S)
+                    except subprocess.TimeoutExpired:
+                        pass
+                _kill_group(process)
+                process.wait()
+            _wait_gone(pid1)
+            if cgroup is not None and not cgroup.close():
+                incidents["processes outlived their run"] += 1
+                logger.warning(
+                    "Sandbox: processes of a run are still alive; its cgroup is left: %s", cgroup.directories
+                )
+            for fd in fds:
+                try:
+                    fd.close() if hasattr(fd, "close") else os.close(fd)
+                except OSError:
+                    pass
+
+
+_run_ids = itertools.count()
+
+
+def _remove_base_dir(base_dir: str, mounted: bool) -> bool:
+    """Removes a session's directory whatever its programs left in it; never raises. False if something is left."""
+    try:
+        work = os.path.join(base_dir, "work")
+        if mounted:
+            workdir.unmount(work)  # the tmpfs and all in it go at once, however deep or many
+        workdir.remove_tree(base_dir)
+        return True
+    except Exception as error:  # noqa: BLE001 - a leftover is logged and counted, never raised into a reward
+        incidents["work dir left behind"] += 1
+        logger.warning("Sandbox: could not remove the work dir %s: %s: %s", base_dir, type(error).__name__, error)
+        return False
+
+
+def _wait_gone(pid1: int | None) -> None:
+    """Waits for the end of a run's pid 1 (the kernel ends it only after every process of its pid namespace)."""
+    if pid1 is None:
+        return
+    try:
+        pidfd = os.pidfd_open(pid1)
+    except (OSError, AttributeError):
+        return  # already gone (and reaped)
+    try:
+        if not select.select([pidfd], [], [], _GONE_TIMEOUT_S)[0]:
+            incidents["processes outlived their run"] += 1
+            logger.warning("Sandbox: the pid namespace of a run did not end within %.0f s.", _GONE_TIMEOUT_S)
+    finally:
+        os.close(pidfd)
 
 
 def _kill_group(process: subprocess.Popen) -> None:
@@ -373,7 +535,7 @@ def _kill_group(process: subprocess.Popen) -> None:
 
 def _communicate(
     process: subprocess.Popen, status_fd: int, stdin: str | bytes, limits: SandboxLimits, start: float
-) -> RunResult:
+) -> tuple[RunResult, int | None]:
     """Feeds stdin, reads at most `max_output_bytes` of each output stream and the init's reports, and enforces
     the wall-clock limit (from the moment the program starts). Kills the group on any overflow or deadline."""
     data = stdin.encode() if isinstance(stdin, str) else stdin
@@ -388,7 +550,7 @@ def _communicate(
         selector.register(stdin_fd, selectors.EVENT_WRITE)
     else:
         process.stdin.close()
-    written, status_text, report, ready_at = 0, b"", None, None
+    written, status_text, report, ready_at, pid1 = 0, b"", None, None, None
     deadline = start + SETUP_TIMEOUT_S
     outcome = None
     try:
@@ -422,7 +584,9 @@ def _communicate(
                         if message.get("ready"):
                             ready_at = time.monotonic()
                             deadline = ready_at + limits.timeout_s
-                        else:
+                        elif "pid1" in message:
+                            pid1 = int(message["pid1"])
+                        elif report is None or "error" not in report:  # a setup error is the run's outcome
                             report = message
                             deadline = min(deadline, time.monotonic() + _EXIT_GRACE_S)
                     continue
@@ -432,8 +596,7 @@ def _communicate(
                     break
             if outcome:
                 break
-    finally:
-        _kill_group(process)
+    finally:  # the caller (_run) kills what is left of the run, in the order that leaves no zombie
         selector.close()
         if not process.stdin.closed:
             try:
@@ -464,7 +627,7 @@ def _communicate(
             result.returncode = -sig
         else:
             result.returncode = report["exit"]
-    return result
+    return result, pid1
 
 
 def run_in_sandbox(argv: list[str], stdin: str | bytes = b"", **limits) -> RunResult:
