@@ -313,3 +313,203 @@ def test_a_failing_isolation_step_is_a_sandbox_error_not_the_programs_failure(mo
     monkeypatch.setattr(sandbox, "_config", lambda *a: {**config(*a), "rlimits": {"nproc": [-5, -5]}})
     result = sandbox.run(["true"])
     assert result.status == "sandbox_error" and "isolating the program" in result.error
+
+
+# ---------------------------------------------------------------------------------------- the judge
+TOUCHES_ITS_JUDGE = r"""
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+judge = os.getppid()
+reached = libc.ptrace(0x4206, judge, 0, 0) == 0  # PTRACE_SEIZE (no stop): then gdb -p $PPID rewrites the score
+try:
+    open(f"/proc/{judge}/mem", "r+b").close()  # or write its memory directly
+    reached = True
+except OSError:
+    pass
+print("reached" if reached else "out of reach")
+"""
+OWN_HARNESS = f"""
+import subprocess, sys
+program = subprocess.run([sys.executable, "-c", {TOUCHES_ITS_JUDGE!r}], capture_output=True, text=True)
+print(1.0 if "reached" in program.stdout.split() else 0.0)
+"""
+
+
+def test_a_program_cannot_reach_the_plain_script_that_judges_it():
+    # A script in no known template runs whole, its program beside it under one uid: ptrace or /proc/PID/mem on it
+    # would let the program forge the score it reports.
+    from open_r1.utils.code_execution.providers import LocalProvider
+
+    assert LocalProvider(1, LIMITS).execute_scripts([OWN_HARNESS], ["python"]) == [0.0]
+
+
+# ---------------------------------------------------------------------------------------- the kernel's surface
+needs_filter = pytest.mark.skipif(not detect_isolation().syscall_filter, reason="libseccomp is not installed here")
+KERNEL_SURFACE = r"""
+import ctypes, os, time
+libc = ctypes.CDLL(None, use_errno=True)
+child = os.fork()
+if child == 0:
+    time.sleep(10)
+    os._exit(0)
+attr = ctypes.create_string_buffer(128)
+calls = {  # x86_64 system call numbers
+    "unshare(user, net)": lambda: libc.unshare(0x10000000 | 0x40000000),
+    "clone(new user namespace)": lambda: libc.syscall(56, 0x10000000 | 17, 0, 0, 0, 0),
+    "setns": lambda: libc.setns(os.open("/proc/self/ns/net", os.O_RDONLY), 0),
+    "mount": lambda: libc.mount(b"none", b"/tmp", b"tmpfs", 0, None),
+    "ptrace(attach)": lambda: libc.ptrace(16, child, 0, 0),
+    "process_vm_readv": lambda: libc.syscall(310, child, 0, 0, 0, 0, 0),
+    "bpf": lambda: libc.syscall(321, 0, attr, 48),
+    "perf_event_open": lambda: libc.syscall(298, attr, 0, -1, -1, 0),
+    "io_uring_setup": lambda: libc.syscall(425, 4, ctypes.create_string_buffer(120)),
+    "userfaultfd": lambda: libc.syscall(323, 1),  # UFFD_USER_MODE_ONLY: no privilege needed
+    "keyctl": lambda: libc.syscall(250, 0, -3, 0),
+    "add_key": lambda: libc.syscall(248, b"user", b"k", b"v", 1, -4),
+    "init_module": lambda: libc.syscall(175, None, 0, b""),
+    "kexec_load": lambda: libc.syscall(246, 0, 0, None, 0),
+}
+for name, call in calls.items():
+    result, errno = call(), ctypes.get_errno()
+    print(name, "denied" if result == -1 and errno == 1 else f"ALLOWED ({result}, {os.strerror(errno)})")
+os.kill(child, 9)
+"""
+
+
+@needs_filter
+@pytest.mark.skipif(os.uname().machine != "x86_64", reason="the program uses x86_64 system call numbers")
+def test_the_kernels_surface_a_judged_program_never_needs_is_closed(sandbox):
+    result = sandbox.run(["python3", "-c", KERNEL_SURFACE])
+    assert result.ok, result
+    lines = result.stdout.splitlines()
+    assert len(lines) == 14 and all(line.endswith(" denied") for line in lines), result.stdout
+
+
+# ---------------------------------------------------------------------------------------- kernel keyrings
+KEYS = r"""
+import ctypes, sys
+libc = ctypes.CDLL(None, use_errno=True)
+if sys.argv[1] == "add":  # into the user keyring of its uid, which a later run may get
+    added = libc.syscall(248, b"user", b"open-r1-test-key", b"left-by-an-earlier-run", 22, -4)
+    print("added" if added > 0 else "refused")
+else:
+    found = []
+    for keyring in (-4, -3):  # the user keyring, the session keyring
+        key = libc.syscall(250, 10, keyring, b"user", sys.argv[2].encode(), 0)  # KEYCTL_SEARCH
+        payload = ctypes.create_string_buffer(64)
+        if key > 0 and libc.syscall(250, 11, key, payload, 64) > 0:  # KEYCTL_READ
+            found.append(payload.value.decode())
+    print(found)
+"""
+
+
+@needs_filter
+@pytest.mark.skipif(os.uname().machine != "x86_64", reason="the program uses x86_64 system call numbers")
+def test_no_key_crosses_from_one_run_to_the_next(sandbox):
+    sandbox.run(["python3", "-c", KEYS, "add"])
+    later = sandbox.run(["python3", "-c", KEYS, "find", "open-r1-test-key"])  # the same uid again (one at a time)
+    assert later.ok and later.stdout == "[]\n", later
+
+
+TRAINER_WITH_A_SESSION_KEYRING = r"""
+import ctypes, sys
+from open_r1.utils.code_execution.sandbox import Sandbox
+libc = ctypes.CDLL(None, use_errno=True)
+assert libc.syscall(250, 1, None) > 0  # a session keyring of its own, as an SSH login's pam_keyinit makes
+assert libc.syscall(248, b"user", b"open-r1-hf-token", b"hf_trainers_token", 17, -3) > 0
+result = Sandbox(isolation=sys.argv[1]).run(["python3", "-c", sys.argv[2], "find", "open-r1-hf-token"])
+print(result.stdout, result.stderr)
+"""
+
+
+@needs_filter
+@pytest.mark.skipif(os.uname().machine != "x86_64", reason="the program uses x86_64 system call numbers")
+def test_a_program_cannot_read_the_trainers_session_keyring(sandbox):
+    trainer = subprocess.run(
+        [sys.executable, "-c", TRAINER_WITH_A_SESSION_KEYRING, sandbox.isolation.mode, KEYS],
+        env=entry_point_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert trainer.returncode == 0, trainer.stderr[-3000:]
+    assert "[]" in trainer.stdout and "hf_trainers_token" not in trainer.stdout  # its keyring died with it
+
+
+# ---------------------------------------------------------------------------------------- per-run bounds
+needs_cgroup = pytest.mark.skipif(not detect_isolation().cgroup, reason="no cgroup can be made here (warned)")
+RUN_LIMITS = SandboxLimits(timeout_s=8, memory_mb=256, tmp_size_mb=8, work_dir_mb=8, max_processes=16)
+RUN_TOTAL_MIB = 256 + 8 + 8
+HOARDS_SHARED_MEMORY = """
+import os
+hoards, chunk = [], b"x" * (1 << 20)
+for mib in range(1, 401):
+    if mib % 32 == 1:  # memory outside the address space (RLIMIT_AS), in files under the file-size limit
+        hoards.append(os.memfd_create("hoard"))
+    os.write(hoards[-1], chunk)
+    if mib % 8 == 0:
+        print(mib, flush=True)
+"""
+SPREADS_OVER_PROCESSES = """
+import os, time
+children = []
+for _ in range(3):  # each under the per-process limit, together over the run's
+    child = os.fork()
+    if child == 0:
+        hold = b"x" * (150 << 20)
+        time.sleep(4)
+        os._exit(0)
+    children.append(child)
+time.sleep(2)
+print(sum(os.waitpid(child, os.WNOHANG) == (0, 0) for child in children))
+"""
+
+
+@needs_cgroup
+def test_shared_memory_counts_against_the_runs_memory(sandbox):
+    result = sandbox.run(["python3", "-c", HOARDS_SHARED_MEMORY], limits=RUN_LIMITS)
+    held = max(map(int, result.stdout.split() or [0]))
+    assert held < RUN_TOTAL_MIB and not result.ok, (held, result.status)
+    # The kernel refuses the page (the write fails: MemoryError or OSError) or kills the hoarder (memory_limit).
+    assert result.status == "memory_limit" or "Error" in result.stderr, result
+
+
+@needs_cgroup
+def test_processes_each_under_the_limit_do_not_add_up_past_the_runs_memory(sandbox):
+    result = sandbox.run(["python3", "-c", SPREADS_OVER_PROCESSES], limits=RUN_LIMITS)
+    assert result.ok, result
+    assert int(result.stdout) * 150 < RUN_TOTAL_MIB  # at most one holds its 150 MiB at a time
+
+
+HOGS_IN_SESSIONS = """
+import os, time
+for _ in range(8):  # each setsid() gets the kernel's autogroup: a CPU share of its own
+    if os.fork() == 0:
+        os.setsid()
+        end = time.monotonic() + 4
+        while time.monotonic() < end:
+            pass
+        os._exit(0)
+time.sleep(4.5)
+"""
+HONEST_WORK = """
+import time
+end = time.monotonic() + 1.5
+while time.monotonic() < end:
+    pass
+print(time.process_time())
+"""
+
+
+@needs_cgroup
+def test_a_run_that_makes_many_sessions_gets_one_cpu_share():
+    sandbox = Sandbox(SandboxLimits(timeout_s=6, memory_mb=256, max_processes=16))
+    alone = float(sandbox.run(["python3", "-c", HONEST_WORK]).stdout)
+    hog = threading.Thread(target=lambda: sandbox.run(["python3", "-c", HOGS_IN_SESSIONS]))
+    hog.start()
+    time.sleep(0.7)
+    beside_the_hog = float(sandbox.run(["python3", "-c", HONEST_WORK]).stdout)
+    hog.join()
+    # One share for the hog's whole run (two runs: half the machine each, a whole core for a one-thread program);
+    # one per session would leave the honest run 1/9 of the machine.
+    assert beside_the_hog > 0.45 * alone, (alone, beside_the_hog)

@@ -194,9 +194,17 @@ def _case_checker(script, case: dict[str, str]) -> Callable[[RunResult], bool]:
     return lambda result: result.ok and outputs_match(result.stdout, str(case.get("output", "")))
 
 
+# A plain script judges the program it runs under the same uid: it makes itself non-dumpable first, so that its
+# program can neither trace it (the syscall filter denies ptrace too) nor write its memory through /proc/PID/mem.
+_UNTOUCHABLE_HARNESS = (
+    "import ctypes, runpy; ctypes.CDLL(None).prctl(4, 0, 0, 0, 0); runpy.run_path('evaluate.py', run_name='__main__')"
+)
+
+
 def _script_job(sandbox: Sandbox, script: str) -> Callable[[], RunResult]:
     limits = replace(sandbox.limits, timeout_s=max(LOCAL_SCRIPT_TIMEOUT_S, sandbox.limits.timeout_s))
-    return lambda: sandbox.run(["python3", "evaluate.py"], files={"evaluate.py": str(script)}, limits=limits)
+    argv = ["python3", "-c", _UNTOUCHABLE_HARNESS]
+    return lambda: sandbox.run(argv, files={"evaluate.py": str(script)}, limits=limits)
 
 
 # --------------------------------------------------------------------------------------------------------------------

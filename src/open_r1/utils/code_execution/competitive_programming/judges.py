@@ -106,7 +106,7 @@ class LocalJudge:
             raise RuntimeError(f"The local sandbox failed: {result.error}")
         if result.status == "timeout":
             return Verdict(0.0, TLE)
-        if "MemoryError" in result.stderr or "bad_alloc" in result.stderr:
+        if result.status == "memory_limit" or "MemoryError" in result.stderr or "bad_alloc" in result.stderr:
             return Verdict(0.0, MLE)
         if not result.ok:
             return Verdict(0.0, f"{RE} ({result.status}, code {result.returncode})")

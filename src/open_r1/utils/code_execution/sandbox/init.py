@@ -120,6 +120,13 @@ def _write(path: str, text: str) -> None:
         f.write(text)
 
 
+def _set_oom_score_adj(value: int) -> None:
+    try:
+        _write("/proc/self/oom_score_adj", str(value))
+    except OSError:  # an unprivileged init may only raise it: then the kernel may pick the init too
+        pass
+
+
 def _map_ids(inside: int, outside_uid: int, outside_gid: int) -> None:
     """Maps one uid/gid of the new user namespace to the caller's (all an unprivileged process may map)."""
     _write("/proc/self/setgroups", "deny")
@@ -258,6 +265,9 @@ def exec_program(config: dict, status_fd: int, seccomp: ctypes.CDLL | None) -> N
         limits = config["rlimits"]
         for name, value in limits.items():
             resource.setrlimit(getattr(resource, "RLIMIT_" + name.upper()), tuple(value))
+        # The program and its children are what the kernel kills first, for the run's memory or the machine's
+        # (raising it needs no privilege; lowering it again does).
+        _set_oom_score_adj(1000)
         uid = config.get("uid")
         if uid is not None:  # root caller: become an unprivileged uid of our own (rlimits and kills are per uid)
             os.setgroups([])
@@ -370,6 +380,8 @@ def main() -> int:
         os.close(config["script_fd"])
         for procs in config.get("cgroup_procs", ()):  # every process of the run, in the run's cgroups
             _write(procs, str(os.getpid()))
+        if config.get("cgroup_procs"):  # when the run is over its memory, the kernel kills the program, not us
+            _set_oom_score_adj(-1000)  # where the host lets us (CAP_SYS_RESOURCE); the program's is 1000 anyway
         seccomp = load_libseccomp() if config.get("syscall_filter") else None
         flags = 0
         for name in namespaces:

@@ -111,8 +111,9 @@ class SandboxLimits:
 
 @dataclass
 class RunResult:
-    """How one program ended. `status`: exited, signaled, timeout, output_limit, memory_limit (the run's total,
-    cgroup) or sandbox_error (the sandbox failed, not the program: the run cannot be judged)."""
+    """How one program ended. `status`: exited, signaled, timeout, output_limit, memory_limit (it failed after the
+    kernel killed a process of the run for the run's total memory, cgroup) or sandbox_error (the sandbox failed, not
+    the program: the run cannot be judged)."""
 
     status: str
     returncode: int | None = None
@@ -461,7 +462,8 @@ class Sandbox:
             config_file.close()
             fds.remove(config_file)
             result, pid1 = _communicate(process, status_r, stdin, limits, start)
-            if cgroup is not None and result.status in ("signaled", "exited") and cgroup.oom_killed():
+            failed = result.status == "signaled" or (result.status == "exited" and result.returncode != 0)
+            if cgroup is not None and failed and cgroup.oom_killed():  # why it failed, for the judges
                 result.status, result.error = "memory_limit", "the run went over its total memory (cgroup)"
             return result
         except (OSError, RuntimeError, ValueError) as error:
