@@ -179,11 +179,33 @@ def test_sft_recipe_reports_sequences_per_step(tmp_path):
 
 def test_the_entry_point_is_taken_from_the_recipe_folder_or_asked_for(tmp_path, capsys):
     assert main(["--config", _recipe(tmp_path, **DEMO_2025), "--num_processes", "7"]) == 0
+    # Outside recipes/<model>/<task>/, a recipe with rewards (or num_generations) can only be a GRPO one.
     elsewhere = tmp_path / "recipe.yaml"
     elsewhere.write_text(yaml.safe_dump(DEMO_2025))
-    assert main(["--config", str(elsewhere), "--num_processes", "7"]) == 1
+    assert main(["--config", str(elsewhere), "--num_processes", "7"]) == 0
+    assert "for src/open_r1/grpo.py on 7 processes" in capsys.readouterr().out
+    # One that sets no option of either's own is asked about.
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(yaml.safe_dump({"model_name_or_path": "Qwen/Qwen2.5-1.5B-Instruct", "learning_rate": 1e-5}))
+    assert main(["--config", str(plain), "--num_processes", "7"]) == 1
     assert "--task sft or --task grpo" in capsys.readouterr().out
-    assert main(["--config", str(elsewhere), "--num_processes", "7", "--task", "grpo"]) == 0
+    assert main(["--config", str(plain), "--num_processes", "7", "--task", "sft", "--dataset_name", "x"]) == 0
+
+
+def test_a_missing_or_broken_recipe_is_one_line_naming_the_file(tmp_path, capsys):
+    """check-recipe crashed on a YAML error (a PyYAML traceback naming "<unicode string>")."""
+    broken = tmp_path / "grpo" / "broken.yaml"
+    broken.parent.mkdir()
+    broken.write_text("model_name_or_path: data/tiny/model\nreward_funcs: [accuracy\nlearning_rate: 1\n")
+    assert main(["--config", str(broken), "--num_processes", "1"]) == 1
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out == [
+        f"Recipe check: FAILED: Recipe {broken} is not valid YAML: line 3, column 14: expected ',' or ']', but got "
+        "':' (while parsing a flow sequence that starts at line 2, column 15)."
+    ]
+    (tmp_path / "grpo" / "config_demo.yaml").write_text("learning_rate: 1\n")
+    assert main(["--config", str(tmp_path / "grpo" / "config_dem.yaml"), "--num_processes", "1"]) == 1
+    assert capsys.readouterr().out.strip().endswith(f"Did you mean {tmp_path / 'grpo' / 'config_demo.yaml'}?")
 
 
 @pytest.mark.slow

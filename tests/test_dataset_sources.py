@@ -122,7 +122,18 @@ def test_a_missing_local_path_is_not_sent_to_the_hub(path, tmp_path, monkeypatch
     monkeypatch.chdir(tmp_path)
     with pytest.raises(FileNotFoundError) as error:
         get_dataset(ScriptArguments(dataset_name=path))
-    assert str(error.value) == f"Dataset {path} looks like a local path but does not exist. Run `make tiny`?"
+    assert str(error.value) == f"Dataset {path} does not exist."
+
+
+def test_a_missing_local_dataset_names_the_nearest_files(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data" / "tiny").mkdir(parents=True)
+    (tmp_path / "data" / "tiny" / "sft.jsonl").write_text("{}\n")
+    with pytest.raises(FileNotFoundError) as error:
+        get_dataset(ScriptArguments(dataset_name="data/tiny/stf.jsonl"))
+    assert str(error.value) == (
+        "Dataset data/tiny/stf.jsonl does not exist. Did you mean data/tiny/sft.jsonl? (`make tiny` builds data/tiny.)"
+    )
 
 
 def test_a_mixture_without_a_test_split_trains_on_all_of_it_and_logs_what_it_kept(tmp_path, caplog, configs_folder):

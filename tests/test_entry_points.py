@@ -1,7 +1,6 @@
 """The entry points run as users run them (`accelerate launch src/open_r1/...`), on the tiny world, on a CPU."""
 
 import json
-import re
 import subprocess
 import time
 from pathlib import Path
@@ -95,30 +94,35 @@ def test_a_killed_run_resumes_from_its_checkpoint(tiny_world, tmp_path):
     assert state["global_step"] == last_step + 5
 
 
-# --- fail fast: bad input is reported before any model is loaded -------------------------------------------------
-# The model path does not exist in these runs: if an error came after model loading, it would be about the model.
+# --- fail fast: bad input is reported before any model is loaded, in one message and no traceback ----------------
+# The model folder of these runs is a decoy (a config.json no loader reads): had the run gone as far as loading the
+# model, its error would name that folder.
 
 
 def fail_fast(script: str, recipe: str, *args: str, tmp_path: Path) -> str:
-    """Runs an entry point that must fail; returns the message of the exception it died of (to the end)."""
+    """Runs an entry point that must fail; returns its closing message (from `<script>: error:` to the end)."""
+    decoy = tmp_path / "decoy-model"
+    decoy.mkdir(exist_ok=True)
+    (decoy / "config.json").write_text('{"model_type": "no-such-architecture"}')
     result = run_entry_point(
         script,
         "--config",
         recipe,
         "--model_name_or_path",
-        str(tmp_path / "no-such-model"),
+        str(decoy),
         "--output_dir",
         str(tmp_path / "out"),
         *args,
         launcher="python",
         timeout=120,
     )
-    assert result.returncode != 0
-    errors = re.findall(r"^\w+(?:Error|Exception): .*$", result.stdout, flags=re.MULTILINE)
-    assert errors, result.stdout[-3000:]
-    # Loading the missing model would fail with an error naming its path: the run must have died before that.
-    assert "no-such-model" not in errors[-1], "the error came only when loading the model"
-    return result.stdout[result.stdout.rfind(errors[-1]) :]
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert "Traceback" not in result.stdout, result.stdout[-3000:]
+    start = result.stdout.rfind(f"{script}: error: ")
+    assert start >= 0, result.stdout[-3000:]
+    message = result.stdout[start:]
+    assert "decoy-model" not in message, "the error came only when loading the model"
+    return message
 
 
 def test_unknown_reward_fails_fast(tiny_world, tmp_path):
@@ -136,7 +140,7 @@ def test_unknown_reward_fails_fast(tiny_world, tmp_path):
         "1.0",
         tmp_path=tmp_path,
     )
-    assert "Unknown reward function(s) ['acuracy']" in out
+    assert "Unknown reward function(s) in `reward_funcs`: acuracy (did you mean accuracy?)" in out
 
 
 def test_missing_prompt_column_fails_fast(tiny_world, tmp_path):
@@ -162,7 +166,8 @@ def test_mismatched_reward_weights_fail_fast(tiny_world, tmp_path):
 
 def test_bad_mixture_fails_fast(tmp_path):
     # Every mixture error is covered in test_configs; this checks the entry point reports one before loading.
-    mixture = '{"datasets": [{"id": "a.jsonl", "weight": 2}]}'
+    (tmp_path / "a.jsonl").write_text('{"text": "a"}\n')
+    mixture = json.dumps({"datasets": [{"id": str(tmp_path / "a.jsonl"), "weight": 2}]})
     out = fail_fast("sft.py", SFT_RECIPE, "--dataset_mixture", mixture, tmp_path=tmp_path)
     assert "must lie in (0, 1]" in out
 
@@ -177,3 +182,12 @@ def test_unknown_recipe_key_fails_fast(tmp_path):
 def test_sft_dataset_without_messages_fails_fast(tiny_world, tmp_path):
     out = fail_fast("sft.py", SFT_RECIPE, "--dataset_name", str(tiny_world / "grpo.jsonl"), tmp_path=tmp_path)
     assert "none of which SFT can train on" in out
+
+
+def test_num_generations_that_do_not_divide_the_batch_say_what_would(tiny_world, tmp_path):
+    out = fail_fast(
+        "grpo.py", GRPO_RECIPE, "--dataset_name", str(tiny_world / "grpo.jsonl"), "--num_generations", "3",
+        tmp_path=tmp_path,
+    )  # fmt: skip
+    assert "generation_batch_size (8) must be divisible by num_generations (3)" in out
+    assert out.rstrip().endswith("Fix: --num_generations 2, 4 or 8, or --per_device_train_batch_size 9.")

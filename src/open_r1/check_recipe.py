@@ -31,7 +31,6 @@ header line is used. The entry point (sft or grpo) is `--task`, or else the reci
 
 import argparse
 import dataclasses
-import difflib
 import enum
 import logging
 import re
@@ -44,10 +43,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import transformers
-import yaml
 from trl import ModelConfig
 
 from open_r1.configs import GRPOConfig, GRPOScriptArguments, ScriptArguments, SFTConfig, check_reward_weights
+from open_r1.utils.inputs import read_recipe
 from open_r1.utils.recipe_parser import OpenR1Parser
 
 
@@ -113,17 +112,29 @@ def recipe_process_count(config_path: str | None) -> int | None:
     """The training processes a recipe states: its `num_processes` key (old open-r1 recipes) or header line."""
     if config_path is None or not Path(config_path).is_file():
         return None
+    raw = read_recipe(config_path)  # a YAML error names the file and line
     text = Path(config_path).read_text()
-    raw = yaml.safe_load(text)
     if isinstance(raw, dict) and isinstance(raw.get("num_processes"), int):
         return raw["num_processes"]
     match = re.search(r"^# Training processes: (\d+)\s*$", text, flags=re.MULTILINE)
     return int(match.group(1)) if match else None
 
 
+# Options only GRPO has: a recipe that sets one is a GRPO recipe, wherever it is kept.
+_GRPO_ONLY = ("reward_funcs", "reward_weights", "num_generations", "max_completion_length", "use_vllm")
+
+
 def task_of_recipe(config_path: str | None) -> str | None:
-    parent = Path(config_path).parent.name if config_path else None
-    return parent if parent in TASK_CLASSES else None
+    """The entry point of a recipe: its folder's name (<model>/sft/, <model>/grpo/), else grpo for a recipe that sets
+    an option only GRPO has (reward_funcs, num_generations, ...)."""
+    if not config_path:
+        return None
+    parent = Path(config_path).parent.name
+    if parent in TASK_CLASSES:
+        return parent
+    if not Path(config_path).is_file():
+        return None
+    return "grpo" if any(key in read_recipe(config_path) for key in _GRPO_ONLY) else None
 
 
 class _Collector(logging.Handler):
@@ -158,15 +169,9 @@ def _collected_warnings() -> Iterator[list[str]]:
 
 
 def _check_reward_names(script_args: GRPOScriptArguments) -> None:
-    from open_r1.rewards import REWARD_NAMES
+    from open_r1.rewards import check_reward_names
 
-    unknown = [name for name in script_args.reward_funcs if name not in REWARD_NAMES]
-    if unknown:
-        hints = []
-        for name in unknown:
-            close = difflib.get_close_matches(name, sorted(REWARD_NAMES), n=2)
-            hints.append(name + (f" (did you mean {', '.join(close)}?)" if close else ""))
-        raise ValueError(f"Unknown reward function(s): {', '.join(hints)}. Known: {', '.join(sorted(REWARD_NAMES))}.")
+    check_reward_names(script_args.reward_funcs)
 
 
 def _shown(name: str, value: Any) -> str:
@@ -269,7 +274,11 @@ def check(classes: tuple, argv: list[str], out: TextIO | None = None) -> int:
         return 1
     config_path = _config_path(args)
     source = config_path or "the command line"
-    stated = recipe_process_count(config_path)
+    try:
+        stated = recipe_process_count(config_path)
+    except ValueError as error:  # not YAML: nothing more can be checked
+        print(f"Recipe check of {source}: FAILED: {error}", file=out)
+        return 1
     if num_processes is None:
         num_processes = stated
     if num_processes is None:
@@ -340,11 +349,19 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"Recipe check: FAILED: {error}", file=sys.stdout)
         return 1
-    task = task or task_of_recipe(_config_path(argv))
+    config_path = _config_path(argv)
+    if config_path is not None:
+        try:
+            read_recipe(config_path)
+        except (OSError, ValueError) as error:  # missing (with the nearest names) or not YAML (with the line)
+            print(f"Recipe check: FAILED: {error}", file=sys.stdout)
+            return 1
+    task = task or task_of_recipe(config_path)
     if task is None:
         print(
             "Recipe check: FAILED: say which entry point reads the recipe with --task sft or --task grpo (it is "
-            "taken from the recipe's folder, <model>/sft/ or <model>/grpo/, when it has one).",
+            "taken from the recipe's folder, <model>/sft/ or <model>/grpo/, and a recipe that sets reward_funcs or "
+            "num_generations is a GRPO one).",
             file=sys.stdout,
         )
         return 1

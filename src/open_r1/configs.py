@@ -337,6 +337,21 @@ class _OpenR1TrainingArguments:
     hub_model_revision: str = field(default="main", metadata={"help": "Hub branch the model is pushed to."})
     overwrite_hub_revision: bool = field(default=False, metadata={"help": "Overwrite the hub revision if it exists."})
     push_to_hub_revision: bool = field(default=False, metadata={"help": "Push each checkpoint to its own revision."})
+    resume_other_run: bool = field(
+        default=False,
+        metadata={
+            "help": "Resume from output_dir's newest checkpoint even though a run defined differently (another "
+            "model, dataset, rewards or training option) saved it. Without it such a launch stops before loading "
+            "anything and names the options that differ."
+        },
+    )
+    start_over: bool = field(
+        default=False,
+        metadata={
+            "help": "Train from step 0 although output_dir holds checkpoints or a finished run: its checkpoint-* "
+            "folders, trainer_state.json and run record are deleted first."
+        },
+    )
     wandb_entity: str | None = field(default=None, metadata={"help": "W&B entity the run is logged to."})
     wandb_project: str | None = field(default=None, metadata={"help": "W&B project the run is logged to."})
     wandb_run_group: str | None = field(default=None, metadata={"help": "W&B group, to compare runs side by side."})
@@ -437,9 +452,28 @@ class GRPOConfig(trl.GRPOConfig, _OpenR1TrainingArguments):
     def __post_init__(self):
         self._fit_precision_to_hardware()
         self._check_benchmarks()
-        super().__post_init__()
+        try:
+            super().__post_init__()
+        except ValueError as error:
+            if "must be divisible by num_generations" not in str(error):
+                raise
+            raise ValueError(f"{error} {self._num_generations_fix()}") from None
         if self.use_cpu and _fsdp_requested():
             _let_accelerate_apply_fsdp_on_cpu()
+
+    def _num_generations_fix(self) -> str:
+        """trl's "generation_batch_size (8) must be divisible by num_generations (3)", with what to change."""
+        rounds, processes, wanted = self.generation_batch_size, self.world_size, self.num_generations
+        steps = rounds // (self.per_device_train_batch_size * processes)
+        divisors = [n for n in range(2, rounds + 1) if rounds % n == 0]
+        batch = next(b for b in range(self.per_device_train_batch_size, 10**6) if b * processes * steps % wanted == 0)
+        shown = ", ".join(map(str, divisors[:-1])) + (" or " if len(divisors) > 1 else "") + str(divisors[-1])
+        return (
+            f"({rounds} completions per generation round = per_device_train_batch_size "
+            f"{self.per_device_train_batch_size} x {processes} process(es) x steps_per_generation {steps}; each "
+            f"prompt's {wanted} completions must fall in one round.) Fix: --num_generations {shown}, or "
+            f"--per_device_train_batch_size {batch}."
+        )
 
     @cached_property
     def _setup_devices(self):  # behind `args.device` (see _device_without_cpu_index)

@@ -26,6 +26,12 @@ Usage:
 
 import sys
 
+from open_r1.preflight import check_inputs
+
+
+if __name__ == "__main__":  # a missing file or a misspelt name: one line, before torch is imported (5-30 s)
+    check_inputs("grpo", sys.argv[1:])
+
 from transformers import set_seed
 from trl import GRPOTrainer, ModelConfig, get_peft_config
 
@@ -34,26 +40,36 @@ from open_r1.configs import GRPOConfig, GRPOScriptArguments, check_reward_weight
 from open_r1.rewards import get_reward_funcs
 from open_r1.utils.callbacks import get_callbacks
 from open_r1.utils.data import drop_long_prompts, get_dataset, make_conversation
+from open_r1.utils.failures import setup_errors_in_one_line
 from open_r1.utils.model_utils import get_model, get_tokenizer
 from open_r1.utils.recipe_parser import OpenR1Parser
-from open_r1.utils.training import init_wandb_training, setup_logging, train_and_save
+from open_r1.utils.training import (
+    init_wandb_training,
+    log_configuration,
+    plan_run,
+    setup_logging,
+    train_and_save,
+)
 
 
 def main(script_args: GRPOScriptArguments, training_args: GRPOConfig, model_args: ModelConfig):
     set_seed(training_args.seed)
-    setup_logging(script_args, training_args, model_args)
-
-    if "wandb" in training_args.report_to:  # a missing login fails here, not after the model has loaded
-        init_wandb_training(training_args)
-    # Data and rewards first: a bad dataset or reward fails in seconds, before a model is loaded.
-    check_reward_weights(script_args, training_args)
-    reward_funcs = get_reward_funcs(script_args)
-    dataset = get_dataset(script_args)
-    dataset = make_conversation(dataset, script_args.dataset_prompt_column, training_args.system_prompt)
-    callbacks = get_callbacks(training_args, model_args)
-
-    tokenizer = get_tokenizer(model_args, training_args)
-    dataset = drop_long_prompts(dataset, tokenizer, script_args.max_prompt_tokens)
+    setup_logging(training_args)
+    # Setup first: another run's checkpoint, a bad dataset or reward stops here in one line, before a model loads.
+    with setup_errors_in_one_line():
+        plan = plan_run(script_args, training_args, model_args)  # resume its own checkpoint, start, or stop
+        if plan.finished:
+            return
+        log_configuration(script_args, training_args, model_args)
+        if "wandb" in training_args.report_to:  # a missing login fails here, not after the model has loaded
+            init_wandb_training(training_args)
+        check_reward_weights(script_args, training_args)
+        reward_funcs = get_reward_funcs(script_args)
+        dataset = get_dataset(script_args)
+        dataset = make_conversation(dataset, script_args.dataset_prompt_column, training_args.system_prompt)
+        callbacks = get_callbacks(training_args, model_args)
+        tokenizer = get_tokenizer(model_args, training_args)
+        dataset = drop_long_prompts(dataset, tokenizer, script_args.max_prompt_tokens)
     model = get_model(model_args, training_args)
 
     train_dataset = dataset[script_args.dataset_train_split]
@@ -67,12 +83,13 @@ def main(script_args: GRPOScriptArguments, training_args: GRPOConfig, model_args
         callbacks=callbacks,
         processing_class=tokenizer,
     )
-    train_and_save(trainer, training_args, script_args, train_dataset, tokenizer)
+    train_and_save(trainer, training_args, script_args, train_dataset, tokenizer, plan)
 
 
 if __name__ == "__main__":
     if "--check" in sys.argv[1:]:
         sys.exit(check_recipe.check((GRPOScriptArguments, GRPOConfig, ModelConfig), sys.argv[1:]))
     parser = OpenR1Parser((GRPOScriptArguments, GRPOConfig, ModelConfig))
-    script_args, training_args, model_args = parser.parse_args_and_config()
+    with setup_errors_in_one_line():
+        script_args, training_args, model_args = parser.parse_args_and_config()
     main(script_args, training_args, model_args)

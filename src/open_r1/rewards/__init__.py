@@ -82,6 +82,7 @@ from .math import (
 )
 from .registry import (
     REWARD_NAMES,
+    check_reward_names,
     get_reward_funcs,
 )
 
@@ -114,5 +115,6 @@ __all__ = [
     "len_reward",
     "verify_answers",
     "REWARD_NAMES",
+    "check_reward_names",
     "get_reward_funcs",
 ]

@@ -14,6 +14,7 @@
 """The reward registry: `get_reward_funcs(script_args)` builds the rewards a recipe names, configured from its
 GRPOScriptArguments, and fails on an unknown name before the entry point loads a model."""
 
+import difflib
 import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -107,11 +108,22 @@ def _code_options(args: "GRPOScriptArguments") -> dict[str, Any]:
 _LOCAL_LIMITS = ("timeout_s", "memory_mb", "max_processes", "max_output_bytes")
 
 
+def check_reward_names(names: list[str]) -> None:
+    """Fails on a name the registry does not have, with the nearest registered names and the whole list."""
+    unknown = [name for name in names if name not in _REGISTRY]
+    if unknown:
+        hints = []
+        for name in unknown:
+            close = difflib.get_close_matches(name, sorted(REWARD_NAMES), n=2)
+            hints.append(name + (f" (did you mean {', '.join(close)}?)" if close else ""))
+        raise ValueError(
+            f"Unknown reward function(s) in `reward_funcs`: {', '.join(hints)}. Known: {', '.join(sorted(REWARD_NAMES))}."
+        )
+
+
 def get_reward_funcs(script_args: "GRPOScriptArguments") -> list[Callable]:
     """The reward functions named in `script_args.reward_funcs`, in that order, configured from `script_args`."""
-    unknown = [name for name in script_args.reward_funcs if name not in _REGISTRY]
-    if unknown:
-        raise ValueError(f"Unknown reward function(s) {unknown} in `reward_funcs`. Known: {sorted(REWARD_NAMES)}.")
+    check_reward_names(script_args.reward_funcs)
     if _MATH_REWARDS & set(script_args.reward_funcs):
         options = {}
         if script_args.math_verify_timeout is not None:

@@ -19,17 +19,10 @@ import os
 import datasets
 from datasets import Dataset, DatasetDict, concatenate_datasets
 
+from .inputs import LOCAL_FILE_BUILDERS, check_local_dataset, looks_like_local_dataset
+
 
 logger = logging.getLogger(__name__)
-
-# Extension -> datasets' packaged builder. `datasets.load_dataset` needs the builder name for a single local file.
-LOCAL_FILE_BUILDERS = {
-    ".json": "json",
-    ".jsonl": "json",
-    ".parquet": "parquet",
-    ".csv": "csv",
-    ".arrow": "arrow",
-}
 
 
 def _load_local_file(path: str, split: str) -> Dataset:
@@ -64,8 +57,8 @@ def load_dataset_any(path: str, config: str | None = None, split: str | None = N
         return _load_local_file(path, split) if split else DatasetDict({"train": _load_local_file(path, "train")})
     if os.path.isdir(path):
         return _load_local_folder(path, config, split)
-    if path.startswith((".", "/", "~")) or path.endswith(tuple(LOCAL_FILE_BUILDERS)):
-        raise FileNotFoundError(f"Dataset {path} looks like a local path but does not exist. Run `make tiny`?")
+    if looks_like_local_dataset(path):
+        check_local_dataset(path)  # it does not exist: says so, with the nearest names
     return datasets.load_dataset(path, config, split=split)
 
 

@@ -149,8 +149,8 @@ _LAUNCHER = "the launcher decides it: `accelerate launch --num_processes N` (slu
 # now the only behaviour (or is configured elsewhere), and failing on them would break every published recipe.
 DROPPED_FIELDS: dict[str, str] = {
     # transformers 4.x TrainingArguments
-    "overwrite_output_dir": "transformers 5 removed it; runs resume from the last checkpoint in output_dir, "
-    "so delete the folder or change output_dir to start afresh",
+    "overwrite_output_dir": "transformers 5 removed it; a run resumes its own last checkpoint in output_dir "
+    "and refuses another run's, so set start_over: true or change output_dir to start afresh",
     "logging_dir": "transformers 5 removed it; TensorBoard logs go under output_dir",
     "save_safetensors": "transformers 5 always saves safetensors",
     "fp16_backend": "transformers 5 removed apex; mixed precision is torch.amp's",

@@ -35,6 +35,7 @@ from typing import Any
 import yaml
 from trl import TrlParser
 
+from .inputs import read_recipe
 from .legacy_options import (
     CONVERTED_FIELDS,
     DROPPED_FIELDS,
@@ -175,12 +176,7 @@ class OpenR1Parser(TrlParser):
                 break
         args = self._translate_cli(args)
         if config_path is not None:
-            if not os.path.isfile(config_path):
-                raise FileNotFoundError(f"Recipe {config_path} does not exist (passed with --config).")
-            with open(config_path) as file:
-                config = yaml.safe_load(file) or {}
-            if not isinstance(config, dict):
-                raise ValueError(f"Recipe {config_path} must be a YAML mapping of option: value.")
+            config = read_recipe(config_path)
             for key, value in (config.pop("env", None) or {}).items():
                 os.environ[key] = str(value)
             self.set_defaults_with_config(**self._translate_config(config, f"Recipe {config_path}"))

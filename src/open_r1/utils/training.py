@@ -13,23 +13,26 @@
 # limitations under the License.
 """The parts of a training run that SFT and GRPO share: logging, resuming, and the train-save-publish tail."""
 
+import ast
 import logging
 import netrc
 import os
+import shlex
 import sys
 import urllib.parse
 
 import datasets
 import transformers
-from transformers.trainer import TRAINER_STATE_NAME
+
+from . import run_record
+from .run_record import Plan
 
 
 logger = logging.getLogger("open_r1")
 
 
-def setup_logging(script_args, training_args, model_args) -> None:
-    """One format and one level (the recipe's `log_level`) for open_r1, transformers and datasets; logs the run's
-    full configuration so a log alone says what was run."""
+def setup_logging(training_args) -> None:
+    """One format and one level (the recipe's `log_level`) for open_r1, transformers and datasets."""
     logging.basicConfig(
         format="%(asctime)s - %(levelname)s - %(name)s - %(message)s",
         datefmt="%Y-%m-%d %H:%M:%S",
@@ -49,6 +52,10 @@ def setup_logging(script_args, training_args, model_args) -> None:
         training_args.parallel_mode.value == "distributed",
         training_args.bf16,
     )
+
+
+def log_configuration(script_args, training_args, model_args) -> None:
+    """The run's full configuration, so a log alone says what was run."""
     logger.info("Model parameters %s", model_args)
     logger.info("Script parameters %s", script_args)
     logger.info("Training parameters %s", training_args)
@@ -94,37 +101,100 @@ def init_wandb_training(training_args) -> None:
         os.environ["WANDB_RUN_GROUP"] = training_args.wandb_run_group
 
 
-def find_checkpoint_to_resume(training_args) -> str | None:
-    """`resume_from_checkpoint` if set, else the newest complete checkpoint in output_dir: a killed run picks up
-    where it was.
-
-    A job preempted (or requeued, or killed) while it was saving leaves a checkpoint folder without its
-    trainer_state.json, which the Trainer writes after the weights, optimizer and RNG states; transformers'
-    get_last_checkpoint would pick that folder and every rank would die resuming it. Such a folder is skipped, with a
-    warning, for the newest checkpoint that was saved to the end.
-    """
-    if training_args.resume_from_checkpoint is not None:
-        return training_args.resume_from_checkpoint
-    if not os.path.isdir(training_args.output_dir):
-        return None
-    steps = []
-    for name in os.listdir(training_args.output_dir):
-        prefix, _, step = name.partition("-")
-        if prefix == "checkpoint" and step.isdigit() and os.path.isdir(os.path.join(training_args.output_dir, name)):
-            steps.append(int(step))
-    for step in sorted(steps, reverse=True):
-        checkpoint = os.path.join(training_args.output_dir, f"checkpoint-{step}")
-        if os.path.isfile(os.path.join(checkpoint, TRAINER_STATE_NAME)):
-            logger.info("Checkpoint detected, resuming training at %s.", checkpoint)
-            return checkpoint
-        logger.warning("%s has no %s: its save was interrupted; it is skipped.", checkpoint, TRAINER_STATE_NAME)
-    return None
+def plan_run(script_args, training_args, model_args) -> Plan:
+    """What this launch does with output_dir (see utils/run_record.py): resume its own checkpoint, start, or say the
+    run is finished. Fails on another run's checkpoint, before any data or model is loaded."""
+    plan = run_record.plan_run(training_args, script_args, model_args, training_args)
+    if plan.finished and training_args.process_index == 0:
+        print(plan.finished, flush=True)
+    return plan
 
 
-def train_and_save(trainer, training_args, script_args, train_dataset, tokenizer) -> None:
-    """Trains (resuming if a checkpoint exists), saves model + card, then evaluates and pushes when asked."""
+class _TiedWeightsExplained(logging.Filter):
+    """On resume, transformers warns "There were missing keys in the checkpoint model loaded: ['lm_head.weight']" for
+    a model with tied embeddings: checkpoints store a tied weight once, under the name it is tied to. When every
+    missing key is still the very tensor of the weight it is tied to, nothing is missing; the warning becomes a line
+    that says so. Any other missing key keeps transformers' warning."""
+
+    _PREFIX = "There were missing keys in the checkpoint model loaded: "
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def _tied_to(self, key: str) -> str | None:
+        target = (getattr(self.model, "all_tied_weights_keys", None) or {}).get(key)
+        try:
+            same = target is not None and self.model.get_parameter(key) is self.model.get_parameter(target)
+        except AttributeError:
+            return None
+        return target if same else None
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if not message.startswith(self._PREFIX):
+            return True
+        try:
+            missing = ast.literal_eval(message[len(self._PREFIX) :].rstrip("."))
+        except (ValueError, SyntaxError):
+            return True
+        targets = [self._tied_to(key) for key in missing]
+        if not missing or None in targets:
+            return True
+        tied = ", ".join(f"{key} is {target}" for key, target in zip(missing, targets))
+        record.msg, record.args = (
+            f"Checkpoint loaded; tied embeddings ({tied}) are stored once, so nothing is missing.",
+            (),
+        )
+        record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
+def _launch_command() -> list[str]:
+    """The command that started this run: `accelerate launch ...` when that is this process's parent, else this one."""
+    try:
+        with open(f"/proc/{os.getppid()}/cmdline", "rb") as file:  # Linux; elsewhere the process's own command
+            parent = [part.decode() for part in file.read().split(b"\0") if part]
+    except OSError:
+        parent = []
+    for index, part in enumerate(parent[:3]):
+        if os.path.basename(part) == "accelerate" and parent[index + 1 : index + 2] == ["launch"]:
+            return parent[index:]
+    return list(getattr(sys, "orig_argv", [sys.executable, *sys.argv]))
+
+
+def _say_how_to_resume(trainer, training_args) -> None:
+    if not trainer.accelerator.is_main_process:
+        return
+    for callback in trainer.callback_handler.callbacks:  # the progress bar, closed now, is not drawn after the line
+        if isinstance(callback, transformers.ProgressCallback) and callback.training_bar is not None:
+            callback.training_bar.close()
+            callback.training_bar = None
+    newest = run_record.complete_checkpoints(training_args.output_dir)
+    where = (
+        f"The newest checkpoint is {newest[0]}; this command resumes from it:"
+        if newest
+        else "No checkpoint was saved yet; this command starts again:"
+    )
+    sys.stdout.flush()
+    print(  # on a line of its own: the progress bar's line has no end
+        f"\nStopped at step {trainer.state.global_step} (Ctrl-C). {where} {shlex.join(_launch_command())}",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def train_and_save(trainer, training_args, script_args, train_dataset, tokenizer, plan: Plan) -> None:
+    """Trains (resuming the plan's checkpoint), saves model + card, then evaluates and pushes when asked."""
     logger.info("*** Train ***")
-    train_result = trainer.train(resume_from_checkpoint=find_checkpoint_to_resume(training_args))
+    trainer.add_callback(run_record.RunRecordCallback(plan.definition))
+    if plan.checkpoint is not None:
+        logging.getLogger("transformers.trainer").addFilter(_TiedWeightsExplained(trainer.model))
+    try:
+        train_result = trainer.train(resume_from_checkpoint=plan.checkpoint)
+    except KeyboardInterrupt:  # Ctrl-C: one line that says how to go on, not a traceback through the trainer
+        _say_how_to_resume(trainer, training_args)
+        raise SystemExit(130) from None
     metrics = train_result.metrics
     metrics["train_samples"] = len(train_dataset)
     trainer.log_metrics("train", metrics)
