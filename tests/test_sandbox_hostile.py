@@ -146,10 +146,13 @@ needs_own_tmpfs = pytest.mark.skipif(
 
 
 @needs_own_tmpfs
-def test_a_program_fills_its_own_work_dir_and_tmp_not_the_hosts_disk():
+@pytest.mark.parametrize("mode", MODES)
+def test_a_program_fills_its_own_work_dir_and_tmp_not_the_hosts_disk(mode):
     limits = SandboxLimits(timeout_s=10, memory_mb=256, work_dir_mb=8, max_file_mb=4, tmp_size_mb=8, max_files=500)
-    sandbox = Sandbox(limits)
-    for where in ("/sandbox" if "mount" in sandbox.isolation.namespaces else ".", "/tmp"):
+    sandbox = Sandbox(limits, isolation=mode)
+    # Without a mount namespace /tmp is the host's (documented): only the work dir is the program's own there.
+    places = ("/sandbox", "/tmp") if "mount" in sandbox.isolation.namespaces else (".",)
+    for where in places:
         by_size = sandbox.run(["python3", "-c", FILLS, where, str(1 << 20), "64"])  # 64 MiB
         assert by_size.ok and int(by_size.stdout) <= 8, (where, by_size)
         by_count = sandbox.run(["python3", "-c", FILLS, where, "0", "20000"])
@@ -502,8 +505,9 @@ print(time.process_time())
 
 
 @needs_cgroup
-def test_a_run_that_makes_many_sessions_gets_one_cpu_share():
-    sandbox = Sandbox(SandboxLimits(timeout_s=6, memory_mb=256, max_processes=16))
+@pytest.mark.parametrize("mode", MODES)
+def test_a_run_that_makes_many_sessions_gets_one_cpu_share(mode):
+    sandbox = Sandbox(SandboxLimits(timeout_s=6, memory_mb=256, max_processes=16), isolation=mode)
     alone = float(sandbox.run(["python3", "-c", HONEST_WORK]).stdout)
     hog = threading.Thread(target=lambda: sandbox.run(["python3", "-c", HOGS_IN_SESSIONS]))
     hog.start()
@@ -513,3 +517,24 @@ def test_a_run_that_makes_many_sessions_gets_one_cpu_share():
     # One share for the hog's whole run (two runs: half the machine each, a whole core for a one-thread program);
     # one per session would leave the honest run 1/9 of the machine.
     assert beside_the_hog > 0.45 * alone, (alone, beside_the_hog)
+
+
+@needs_cgroup
+def test_each_run_gets_a_cgroup_with_its_limits_and_it_goes_with_the_run(sandbox):
+    from open_r1.utils.code_execution.sandbox import cgroups
+
+    limits = SandboxLimits(timeout_s=5, memory_mb=200, tmp_size_mb=8, work_dir_mb=16, max_processes=7)
+    running = threading.Thread(target=lambda: sandbox.run(["sleep", "1.5"], limits=limits))
+    running.start()
+    time.sleep(0.8)
+    seen = {}
+    for _, parent in cgroups.detect_cached().parents:
+        (name,) = [n for n in os.listdir(parent) if n.startswith(f"open-r1-sandbox-{os.getpid()}-")]
+        for setting in ("memory.limit_in_bytes", "memory.max", "pids.max"):
+            if os.path.exists(os.path.join(parent, name, setting)):
+                seen[setting] = open(os.path.join(parent, name, setting)).read().strip()
+        assert open(os.path.join(parent, name, "cgroup.procs")).read().split()  # the run's processes are in it
+    running.join()
+    assert seen.get("memory.limit_in_bytes", seen.get("memory.max")) == str((200 + 8 + 16) << 20)
+    assert seen["pids.max"] == "7"
+    # the fixture checks that it is gone

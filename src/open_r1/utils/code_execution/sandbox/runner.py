@@ -266,14 +266,14 @@ def detect_isolation(requested: str = "auto") -> Isolation:
                 "No sandbox isolation works on this machine: "
                 + "; ".join(failures)
                 + ". Run where user namespaces are allowed (or as root), or judge code elsewhere: "
-                "code_provider: e2b or morph (an API key), or a router URL (docs/sandbox.md)."
+                "code_provider: e2b or morph (an API key), or a router URL (README: the local sandbox)."
             )
         if failures:
             logger.warning("Sandbox: stronger isolation unavailable here (%s).", "; ".join(failures))
         if isolation.missing:
             logger.warning(
                 "Sandbox isolation %r LACKS: %s. Untrusted programs may use these against this machine "
-                "(see docs/sandbox.md).",
+                "(README: the local sandbox).",
                 isolation.mode,
                 ", ".join(isolation.missing),
             )
