@@ -48,12 +48,19 @@ check-recipe:
 tiny:
 	$(PYTHON) scripts/make_tiny.py --output-dir data/tiny
 
-# The two CPU smoke runs of the README, on the tiny world.
-sft-tiny: tiny
-	$(VENV)/bin/accelerate launch --num_processes 1 src/open_r1/sft.py --config recipes/tiny/sft/config_demo.yaml
+# What the targets below need: the tiny world, built once (`make tiny` rebuilds it).
+TINY_WORLD := data/tiny/model/config.json
+$(TINY_WORLD):
+	$(PYTHON) scripts/make_tiny.py --output-dir data/tiny
 
-grpo-tiny: tiny
-	$(VENV)/bin/accelerate launch --num_processes 1 src/open_r1/grpo.py --config recipes/tiny/grpo/config_demo.yaml
+# The two CPU smoke runs of the README, on the tiny world. `--quiet`: a run that stops on a bad input ends with its
+# one-line message, not accelerate's CalledProcessError traceback after it.
+LAUNCH := $(VENV)/bin/accelerate launch --quiet --num_processes 1
+sft-tiny: $(TINY_WORLD)
+	$(LAUNCH) src/open_r1/sft.py --config recipes/tiny/sft/config_demo.yaml $(ARGS)
+
+grpo-tiny: $(TINY_WORLD)
+	$(LAUNCH) src/open_r1/grpo.py --config recipes/tiny/grpo/config_demo.yaml $(ARGS)
 
 # Evaluate a model with lighteval: make evaluate MODEL=... TASK=aime24 [BACKEND=accelerate] [DATA_DIR=...] (see README)
 evaluate:
@@ -64,7 +71,7 @@ summarize:
 	$(PYTHON) scripts/summarize_evals.py data/evals --plot data/evals/summary.png
 
 # Pass-rate filtering of the tiny GRPO data with the tiny model (recipes/dataset_filtering/).
-pass-rate-tiny: tiny
+pass-rate-tiny: $(TINY_WORLD)
 	$(PYTHON) scripts/pass_rate_filtering/compute_pass_rate.py --config recipes/dataset_filtering/config_tiny.yaml
 
 # Regenerates the decontamination speed/recall figure of the README.
@@ -81,9 +88,9 @@ clean:
 	rm -rf data/tiny .pytest_cache .ruff_cache
 
 # GRPO with the code reward, programs judged in the local sandbox (no API key).
-grpo-code-tiny: tiny
+grpo-code-tiny: $(TINY_WORLD)
 	$(PYTHON) -m open_r1.utils.synthetic.tiny_code_data data/tiny/code.jsonl
-	$(VENV)/bin/accelerate launch --num_processes 1 src/open_r1/grpo.py --config recipes/tiny/grpo/config_code.yaml
+	$(LAUNCH) src/open_r1/grpo.py --config recipes/tiny/grpo/config_code.yaml $(ARGS)
 
 # The whole R1 recipe on a tiny model (installs first on a fresh clone). SEED=0|1|2 reproduces the README table.
 SEED ?= 0

@@ -191,3 +191,21 @@ def test_num_generations_that_do_not_divide_the_batch_say_what_would(tiny_world,
     )  # fmt: skip
     assert "generation_batch_size (8) must be divisible by num_generations (3)" in out
     assert out.rstrip().endswith("Fix: --num_generations 2, 4 or 8, or --per_device_train_batch_size 9.")
+
+
+@pytest.mark.parametrize("script", ["sft.py", "grpo.py"])
+def test_help_starts_with_how_to_run_and_an_argparse_error_is_one_line(script):
+    """--help printed 892 (SFT) / 1,519 (GRPO) lines, opening with a usage line of every option, and never said
+    --config, --check or --num_processes; each argparse error printed that usage again above it."""
+    result = run_entry_point(script, "--help", launcher="python", timeout=120)
+    assert result.returncode == 0, result.stdout[-3000:]
+    top = "\n".join(result.stdout.splitlines()[:12])
+    assert f"accelerate launch [--num_processes N] {script} --config RECIPE.yaml" in top
+    assert f"python {script} --config RECIPE.yaml --check --num_processes N" in top
+    assert "--resume_other_run" in top and "--start_over" in top
+    recipe = SFT_RECIPE if script == "sft.py" else GRPO_RECIPE
+    result = run_entry_point(script, "--config", recipe, "--lr_scheduler_type", "cosin", launcher="python")
+    assert result.returncode == 2
+    lines = result.stdout.strip().splitlines()
+    assert lines[-1].startswith(f"{script}: error: argument --lr_scheduler_type/--lr-scheduler-type: invalid choice")
+    assert "usage:" not in result.stdout

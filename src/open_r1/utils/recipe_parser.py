@@ -51,6 +51,17 @@ __all__ = ["CONVERTED_FIELDS", "DROPPED_FIELDS", "RENAMED_FIELDS", "OpenR1Parser
 logger = logging.getLogger(__name__)
 
 
+USAGE = """
+  accelerate launch [--num_processes N] %(prog)s --config RECIPE.yaml [--option value ...]
+  python %(prog)s --config RECIPE.yaml [--option value ...]       (one process)
+  python %(prog)s --config RECIPE.yaml --check --num_processes N  (check the recipe for N training processes,
+                                                                    loading nothing; exit status 0 or 1)
+
+Every option below can be set in the recipe (`option: value`) or on the command line (`--option value`, which wins).
+A run resumes its own newest checkpoint in output_dir, and refuses another run's (see --resume_other_run and
+--start_over). OPEN_R1_DEBUG=1 shows the traceback behind a one-line setup error."""
+
+
 def _is_boolean(annotation: Any) -> bool:
     return annotation is bool or annotation == (bool | None)
 
@@ -73,8 +84,14 @@ class OpenR1Parser(TrlParser):
     def __init__(self, dataclass_types, **kwargs):
         # argparse would read `--num_train_epoch` as `--num_train_epochs`; a typo must not pass silently.
         kwargs.setdefault("allow_abbrev", False)
+        # argparse's own usage line lists every option (hundreds of lines, printed again above each argparse error).
+        kwargs.setdefault("usage", USAGE)
         super().__init__(dataclass_types, **kwargs)
         self._accept_bare_boolean_flags()
+
+    def error(self, message: str):
+        """argparse's error, as one line: without the usage text above it."""
+        self.exit(2, f"{self.prog}: error: {message}\n")
 
     def _accept_bare_boolean_flags(self) -> None:
         """`--bf16` alone means true, whatever the option's declared type, as it did for every trl 0.x user.

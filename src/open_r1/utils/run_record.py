@@ -268,7 +268,8 @@ def _plan(definition: dict, training_args) -> Plan:
         )
     if newest is None:  # finished at fewer steps, without checkpoints to continue from
         return Plan()
-    logger.warning("Checkpoint detected, resuming training at %s (step %d of %s).", newest, step, target or "?")
+    if training_args.should_log:  # once per node, as transformers logs
+        logger.warning("Checkpoint detected, resuming training at %s (step %d of %s).", newest, step, target or "?")
     return Plan(checkpoint=newest)
 
 
