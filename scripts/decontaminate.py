@@ -25,6 +25,7 @@ with a warning; GPQA has no shipped copy. How n-grams are matched: src/open_r1/u
 """
 
 import argparse
+import difflib
 import json
 import logging
 import os
@@ -60,6 +61,8 @@ BENCHMARKS = {
         "Idavidrein/gpqa", "gpqa_diamond", "train", "Question", ("gpqa_diamond.csv", "gpqa_diamond.jsonl", "gpqa.csv")
     ),
 }
+# The names `make evaluate` and the training configs use for the same benchmarks (TASK=aime24, benchmarks: [aime24]).
+ALIASES = {"math500": "math_500", "aime24": "aime_2024", "aime25": "aime_2025", "gpqa_diamond": "gpqa"}
 # Column names other benchmark files use for the question, tried in order for a --benchmark_file of unknown shape.
 QUESTION_COLUMNS = ("problem", "question", "Question", "question_content", "prompt")
 
@@ -177,6 +180,20 @@ def parse_args(argv=None) -> argparse.Namespace:
     bad = [spec for spec in args.benchmark_file if "=" not in spec]
     if bad:
         parser.error(f"--benchmark_file takes NAME=PATH, got {bad}")
+    # Before any dataset loads: an unknown name failed only after the training set was read (25 s and more).
+    with_files = {spec.split("=", 1)[0] for spec in args.benchmark_file}
+    args.benchmarks = [ALIASES.get(name, name) for name in args.benchmarks]
+    unknown = [name for name in args.benchmarks if name not in BENCHMARKS and name not in with_files]
+    if unknown:
+        known = sorted(set(BENCHMARKS) | set(ALIASES))
+        hints = [
+            name + "".join(f" (did you mean {m}?)" for m in difflib.get_close_matches(name, known, n=1))
+            for name in unknown
+        ]
+        parser.error(
+            f"unknown benchmark(s) {', '.join(hints)}: known are {', '.join(BENCHMARKS)} (also spelt "
+            f"{', '.join(ALIASES)}), or pass --benchmark_file NAME=PATH for another one"
+        )
     return args
 
 

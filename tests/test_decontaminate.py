@@ -123,3 +123,26 @@ def test_flags_are_per_benchmark():
     lookups = {"a": build_lookup(["one two three four five six seven eight"], 8), "b": build_lookup([], 8)}
     flags = contamination_flags(["x one two three four five six seven eight y", "nothing"], lookups, 8)
     assert flags == {"contaminated_a": [True, False], "contaminated_b": [False, False]}
+
+
+def test_benchmarks_are_named_as_make_evaluate_names_them_and_a_wrong_name_fails_first(tmp_path):
+    """`--benchmarks aime24` (make evaluate's TASK name) failed after 25 s: only aime_2024 was known, and names were
+    checked after the training set had loaded."""
+    path = tmp_path / "train.jsonl"
+    planted = _problems("aime24.jsonl")[:2]
+    path.write_text("".join(json.dumps({"problem": p}) + "\n" for p in planted + ["What is 1 + 1?"]))
+    base = [sys.executable, "scripts/decontaminate.py", "--dataset", str(path), "--benchmark_dir", str(DATA)]
+    report = tmp_path / "report.json"
+    command = base + ["--benchmarks", "aime24", "math500", "--num_proc", "1", "--report_json", str(report)]
+    result = subprocess.run(command, cwd=REPO_ROOT, env=entry_point_env(), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    counts = json.loads(report.read_text())["contaminated"]
+    assert sorted(counts) == ["aime_2024", "math_500"] and counts["aime_2024"] == 2
+
+    missing = [sys.executable, "scripts/decontaminate.py", "--dataset", str(tmp_path / "not-there.jsonl")]
+    result = subprocess.run(
+        missing + ["--benchmarks", "aime_2204"], cwd=REPO_ROOT, env=entry_point_env(), capture_output=True, text=True
+    )
+    assert result.returncode == 2  # argparse's status: the name, not the (missing) dataset, is reported
+    last = result.stderr.strip().splitlines()[-1]
+    assert "unknown benchmark(s) aime_2204 (did you mean aime_2024?)" in last and "also spelt math500, aime24" in last
