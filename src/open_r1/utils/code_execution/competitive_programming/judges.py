@@ -27,6 +27,7 @@ import os
 import random
 import threading
 import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from ..sandbox import Sandbox, SandboxLimits
@@ -66,16 +67,21 @@ class LocalJudge:
     """Judges in the local sandbox, `num_parallel` tests at once. A C++ submission is compiled once (with any
     `.cpp` grader files next to it) and its binary reused for every test."""
 
+    BINARY_CACHE_BYTES = 256 << 20
+
     def __init__(self, num_parallel: int = 2, isolation: str = "auto"):
         self.sandbox = Sandbox(isolation=isolation)
         self.slots = threading.BoundedSemaphore(num_parallel)  # threads, so any event loop may call judge()
-        self._binaries: dict[str, bytes | str] = {}  # hash -> binary, or the compiler's error
+        # hash -> binary, or the compiler's error: the most recent ones, at most BINARY_CACHE_BYTES of binaries (a
+        # submission with a 50 MiB initialized array compiles to a 50 MiB binary, kept in the trainer's memory).
+        self._binaries: OrderedDict[str, bytes | str] = OrderedDict()
         self._lock = threading.Lock()
 
     def _compile(self, source: str, grader_files: dict[str, str], memory_mb: int) -> bytes | str:
         key = hashlib.sha256(repr((source, sorted(grader_files.items()))).encode()).hexdigest()
         with self._lock:
             if key in self._binaries:
+                self._binaries.move_to_end(key)
                 return self._binaries[key]
         files = {"main.cpp": source, **grader_files}
         sources = ["main.cpp"] + sorted(name for name in grader_files if name.endswith(".cpp"))
@@ -87,7 +93,12 @@ class LocalJudge:
             outcome = session.read_file("main", 256 << 20) if result.ok else f"{CE}: {result.stderr[-2000:]}"
         with self._lock:
             self._binaries[key] = outcome
+            while len(self._binaries) > 1 and self.cached_bytes() > self.BINARY_CACHE_BYTES:
+                self._binaries.popitem(last=False)  # compiled again if it comes back
         return outcome
+
+    def cached_bytes(self) -> int:
+        return sum(len(b) for b in self._binaries.values() if isinstance(b, bytes))
 
     def _run(self, submission, language, test_input, expected, time_limit_s, memory_mb, grader_files) -> Verdict:
         limits = SandboxLimits(timeout_s=time_limit_s, memory_mb=memory_mb)
