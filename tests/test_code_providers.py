@@ -105,10 +105,11 @@ def test_a_plain_script_that_breaks_its_harness_scores_zero_and_sandbox_failures
 
     # A sandbox failure on every row is still each row's (None: trl skips it), never an exception into the trainer.
     monkeypatch.setattr(provider.sandbox, "run", lambda *a, **k: RunResult("sandbox_error", error="no namespaces"))
+    before = LocalProvider.unjudged_in_process
     with caplog.at_level("WARNING"):
         assert provider.execute_scripts(["print(1)", "print(1)"], ["python"] * 2) == [None, None]
     assert "could not judge 2 of 2 scripts" in caplog.text and "no namespaces" in caplog.text
-    assert provider.unjudged_rows == 2
+    assert provider.unjudged_rows == 2 and LocalProvider.unjudged_in_process == before + 2
 
 
 def test_get_provider_names_what_is_missing(monkeypatch):

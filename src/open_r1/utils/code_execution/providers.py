@@ -103,9 +103,12 @@ class LocalProvider(CodeExecutionProvider):
     """This machine's sandbox, `num_parallel` programs at once, each under `limits` (per test case).
 
     Nothing a program does makes `execute_scripts` raise: a row whose run the sandbox could not set up, run or clean
-    up scores None (trl skips it), with a warning that counts them (`unjudged_rows`, over the provider's life).
+    up scores None (trl skips it), with a warning that counts them (`unjudged_rows` for this provider, and
+    `unjudged_in_process` over every call of the training process: the code reward makes a provider per call).
     Programs and scripts reach the sandbox as files in their work dir, never in an argv (which holds 128 KiB).
     """
+
+    unjudged_in_process = 0
 
     def __init__(
         self,
@@ -153,11 +156,12 @@ class LocalProvider(CodeExecutionProvider):
                 passed[i] = (parse_rate(result.stdout) or 0.0) if result.ok else 0.0
         if failed:
             self.unjudged_rows += len(failed)
+            LocalProvider.unjudged_in_process += len(failed)
             logger.warning(
-                "Local sandbox could not judge %d of %d scripts (they score None; %d so far): %s",
+                "Local sandbox could not judge %d of %d scripts (they score None; %d so far in this process): %s",
                 len(failed),
                 len(scripts),
-                self.unjudged_rows,
+                LocalProvider.unjudged_in_process,
                 "; ".join(f"script {i}: {error}" for i, error in sorted(failed.items())[:3]),
             )
         return [None if i in failed else passed[i] / counts[i] if counts[i] else 0.0 for i in range(len(scripts))]
