@@ -39,6 +39,9 @@ _deps = [
     "jieba>=0.42.1",
     "latex2sympy2_extended==1.0.6",
     "lighteval==0.13.0",
+    # `make evaluate`'s default backend: lighteval's litellm client against `vllm serve` (open_r1.utils.served_model);
+    # lighteval 0.13 turns on litellm's DISK cache at import, which litellm 1.109 removed (lighteval asks >=1.66).
+    "litellm[caching]==1.108.14",
     "liger-kernel>=0.6.0",
     "math-verify==0.5.2",
     "matplotlib>=3.8",
@@ -80,7 +83,7 @@ extras["mutation"] = deps_list("mutmut")  # `make mutation`, on demand; not in d
 extras["code"] = deps_list(
     "e2b-code-interpreter", "morphcloud", "python-dotenv", "jieba", "fastapi", "uvicorn", "requests"
 )
-extras["eval"] = deps_list("lighteval", "math-verify", "matplotlib", "xxhash")
+extras["eval"] = deps_list("lighteval", "litellm", "math-verify", "matplotlib", "xxhash")
 extras["dev"] = extras["quality"] + extras["tests"] + extras["eval"] + extras["code"]
 # GPU-only extras: they need CUDA and are never installed on CPU machines. flash-attn has no wheel on PyPI and
 # compiles against the installed torch, so it is a documented manual step (see README), not an extra.

@@ -20,7 +20,10 @@
 #
 #   MODEL            hub id or local folder (required)
 #   TASK             math_500, aime24, aime25, gpqa, lcb, a comma-separated list, or all (required)
-#   BACKEND          vllm (default, GPU) or accelerate (transformers; runs without a GPU)
+#   BACKEND          vllm (default: starts `vllm serve` of MODEL, on a GPU or with vLLM's CPU build, evaluates
+#                    through it and stops it) or accelerate (lighteval's transformers backend)
+#   SERVER_URL       vllm: evaluate through this running OpenAI-compatible server (http://host:8000/v1) serving
+#                    MODEL under that name, instead of starting one
 #   PARALLEL         data (default: a replica per GPU) or tensor (one model sharded over the GPUs)
 #   NUM_GPUS         default 1
 #   REVISION         model revision (hub branch), default main
@@ -30,7 +33,8 @@
 #   MAX_SAMPLES      evaluate only the first N problems (a smoke test; the score is partial)
 #   NUM_SAMPLES      n of pass@1 for every task (published: AIME 64, MATH-500 4, GPQA 8, LCB 16)
 #   MAX_NEW_TOKENS   generation budget (published: 32768)
-#   MAX_MODEL_LENGTH context length (vllm default 32768; accelerate default: the model's)
+#   MAX_MODEL_LENGTH context length (vllm: 32768, or the model's own where it declares less; accelerate: the model's)
+#   TEMPERATURE      sampling temperature (published 0.6); 0 is greedy decoding, one sample per problem
 #   DTYPE, BATCH_SIZE, OUTPUT_DIR (default data/evals/$MODEL), DRY_RUN=1 (print the command, run nothing)
 #
 # Unset and empty mean the same: the default. Results land in $OUTPUT_DIR/results_<time>.json and per-sample details
@@ -54,6 +58,7 @@ exec "$PYTHON" -m open_r1.utils.evaluation \
   --model "$MODEL" \
   --task "$TASK" \
   --backend "${BACKEND:-vllm}" \
+  --server-url "${SERVER_URL:-}" \
   --parallel "${PARALLEL:-data}" \
   --num-gpus "${NUM_GPUS:-}" \
   --revision "${REVISION:-}" \
@@ -62,6 +67,7 @@ exec "$PYTHON" -m open_r1.utils.evaluation \
   --num-samples "${NUM_SAMPLES:-}" \
   --max-new-tokens "${MAX_NEW_TOKENS:-}" \
   --max-model-length "${MAX_MODEL_LENGTH:-}" \
+  --temperature "${TEMPERATURE:-}" \
   --dtype "${DTYPE:-}" \
   --batch-size "${BATCH_SIZE:-}" \
   --output-dir "${OUTPUT_DIR:-}" \

@@ -10,6 +10,8 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ACCELERATE = str(Path(sys.executable).with_name("accelerate"))
+# Tests import lighteval's litellm client in-process: litellm's price list from its package, not GitHub.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 
 @pytest.fixture(scope="session")
@@ -25,6 +27,7 @@ def entry_point_env() -> dict[str, str]:
     env["PYTHONPATH"] = str(REPO_ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
     # Tests never touch the network: make any accidental hub access fail at once instead of hanging.
     env.update(HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", TRANSFORMERS_OFFLINE="1", WANDB_MODE="disabled")
+    env.update(LITELLM_LOCAL_MODEL_COST_MAP="True")  # litellm's price list from its package, not GitHub
     env.setdefault("OMP_NUM_THREADS", "2")
     return env
 

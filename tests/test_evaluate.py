@@ -18,15 +18,16 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import yaml
 from conftest import REPO_ROOT, entry_point_env
 from lighteval.models.model_output import ModelResponse
 from lighteval.models.transformers.transformers_model import TransformersModelConfig
-from lighteval.models.vllm.vllm_model import VLLMModelConfig
 from lighteval.tasks.lighteval_task import LightevalTask
 from lighteval.tasks.registry import Registry
 
 from open_r1 import benchmark_data, evaluate
 from open_r1.utils import evaluation
+from open_r1.utils.served_model import LiteLLMModelConfig
 
 
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
@@ -251,6 +252,9 @@ def test_benchmark_names_resolve_and_unknown_ones_fail_listing_the_known():
         evaluation.resolve_benchmarks(["aime2024"])
 
 
+SERVER_URL = "http://127.0.0.1:8000/v1"
+
+
 def test_model_args_are_well_formed_whatever_is_unset():
     options = itertools.product(["vllm", "accelerate"], ["data", "tensor"], [1, 4], [None, "v01"], [None, "float32"])
     for backend, parallel, num_gpus, revision, dtype in options:
@@ -265,24 +269,53 @@ def test_model_args_are_well_formed_whatever_is_unset():
                 dtype=dtype,
                 max_model_length=max_model_length,
                 batch_size=batch_size,
+                server_url=SERVER_URL if backend == "vllm" else None,
             )
-            model_args = command[command.index(backend) + 1]
+            backend_args = ["endpoint", "litellm"] if backend == "vllm" else ["accelerate"]
+            start = command.index(evaluation.CUSTOM_TASKS_FILE) + 1  # after the launcher (accelerate launch or python)
+            assert command[start : start + len(backend_args)] == backend_args
+            model_args, task_spec = command[start + len(backend_args) : start + len(backend_args) + 2]
             assert ",," not in model_args and not model_args.startswith(",") and not model_args.endswith(",")
-            parsed = VLLMModelConfig.__base__._parse_args(model_args)
-            config_class = VLLMModelConfig if backend == "vllm" else TransformersModelConfig
+            parsed = TransformersModelConfig.__base__._parse_args(model_args)
+            config_class = LiteLLMModelConfig if backend == "vllm" else TransformersModelConfig
             config = config_class(**parsed)  # pydantic, extra="forbid": a stray or empty key fails here
-            assert config.model_name == "org/model" and config.revision == (revision or "main")
+            assert config.model_name == "org/model"
             assert (config.generation_parameters.temperature, config.generation_parameters.top_p) == (0.6, 0.95)
             if backend == "vllm":
-                size = config.tensor_parallel_size if parallel == "tensor" else config.data_parallel_size
-                assert size == num_gpus
-                assert config.max_model_length == (max_model_length or 32768)
-            assert command[command.index(backend) + 2] == "open_r1:aime24|0"
+                # The server decides revision, dtype and GPUs; the client needs its address and its context.
+                assert config.provider == "hosted_vllm" and config.base_url == SERVER_URL
+                assert config.max_model_length == max_model_length
+                assert config.concurrent_requests == 64 * (num_gpus if parallel == "data" else 1)
+            else:
+                assert config.revision == (revision or "main")
+            assert task_spec == "open_r1:aime24|0"
+
+
+def test_lighteval_runs_leave_no_litellm_disk_cache_behind(tmp_path):
+    """lighteval turns on litellm's disk cache, keyed by the model's name, in the working directory at import: a
+    retrained model would get its predecessor's answers. Our launcher's import leaves it off and writes nothing."""
+    code = (
+        "import sys; sys.argv = ['evaluate.py']\n"
+        "import evaluate, litellm\n"
+        "evaluate._serve_litellm_models_with_our_client()\n"
+        "from lighteval.models import model_loader\n"
+        "print(litellm.cache, model_loader.LiteLLMClient.__name__)\n"
+    )
+    env = {**entry_point_env(), "PYTHONPATH": f"{REPO_ROOT / 'src' / 'open_r1'}{os.pathsep}{REPO_ROOT / 'src'}"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split() == ["None", "ServedModelClient"]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_vllm_backend_needs_its_server():
+    with pytest.raises(ValueError, match="server_url"):
+        evaluation.lighteval_command(model="org/model", tasks="aime24")
 
 
 def test_model_args_refuse_a_comma_instead_of_evaluating_something_else():
     with pytest.raises(ValueError, match="cannot hold"):
-        evaluation.lighteval_command(model="/data/runs/a,b", tasks="aime24")
+        evaluation.lighteval_command(model="/data/runs/a,b", tasks="aime24", server_url=SERVER_URL)
 
 
 def test_evaluate_script_with_only_model_and_task_set():
@@ -292,12 +325,16 @@ def test_evaluate_script_with_only_model_and_task_set():
         ["bash", "scripts/evaluate.sh"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
-    words = shlex.split(result.stdout.strip().splitlines()[-1])
+    server_line, lighteval_line = result.stdout.strip().splitlines()[-2:]
+    server = shlex.split(server_line)
+    assert server[1:5] == ["-m", "open_r1.utils.vllm_runtime", "serve", "org/model"]
+    port = server[server.index("--port") + 1]
+    words = shlex.split(lighteval_line)
     variables, command = words[:1], words[1:]
     assert variables == [f"OPEN_R1_EVAL_DATA_DIR={DATA_DIR}"]  # tests run offline: the shipped copies
-    assert command[1:3] == ["src/open_r1/evaluate.py", "vllm"]
-    assert "data_parallel_size=1" in command[3] and ",," not in command[3]
-    assert command[4] == "open_r1:aime24|0,open_r1:math_500|0"
+    assert command[1:4] == ["src/open_r1/evaluate.py", "endpoint", "litellm"]
+    assert f"base_url=http://127.0.0.1:{port}/v1" in command[4] and ",," not in command[4]
+    assert command[5] == "open_r1:aime24|0,open_r1:math_500|0"
     assert command[command.index("--output-dir") + 1] == "data/evals/org/model"
 
 
@@ -403,14 +440,17 @@ def test_run_benchmarks_script_all(fake_sbatch):
     assert all(args[6:8] == ["False", "False"] and len(args) == 8 for args, _ in fake_sbatch())  # 1.5B, no prompt
 
 
-def test_submitted_arguments_fit_the_slurm_script():
+def test_submitted_arguments_fit_the_slurm_script(tmp_path):
     args = evaluation.sbatch_command("aime24", "org/m-7B", "v01", system_prompt="Be brief, please.")[2:]
-    env = {**entry_point_env(), "DRY_RUN": "1"}
-    result = subprocess.run(["bash", *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60)
+    env = {**entry_point_env(), "DRY_RUN": "1", "OUTPUT_DIR": str(tmp_path)}
+    result = subprocess.run(["bash", *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
-    (lighteval,) = [shlex.split(line[2:]) for line in result.stdout.splitlines() if line.startswith("+ ")]
-    assert "open_r1:aime24|0" in lighteval and "src/open_r1/evaluate.py" in lighteval
-    assert 'model_name: "org/m-7B"' in result.stdout and "Be brief, please." in result.stdout
+    (server,) = [shlex.split(line) for line in result.stdout.splitlines() if "vllm_runtime serve" in line]
+    assert server[server.index("serve") + 1 :][:1] == ["org/m-7B"] and "v01" in server
+    (lighteval,) = [shlex.split(line) for line in result.stdout.splitlines() if "src/open_r1/evaluate.py" in line]
+    assert "open_r1:aime24|0" in lighteval and str(tmp_path / "model_config.yaml") in lighteval
+    config = yaml.safe_load((tmp_path / "model_config.yaml").read_text())["model_parameters"]
+    assert config["model_name"] == "org/m-7B" and config["system_prompt"] == "Be brief, please."
 
 
 # --- results: summary and details ---------------------------------------------------------------------------------

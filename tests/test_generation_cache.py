@@ -12,7 +12,15 @@ import pytest
 import torch
 from transformers import AutoModelForCausalLM
 
-from open_r1.utils.evaluation import lighteval_command
+from open_r1.utils.evaluation import lighteval_command as _lighteval_command
+
+
+SERVER_URL = "http://127.0.0.1:8000/v1"  # the vllm backend's server; no request is sent to build a command
+
+
+def lighteval_command(model: str, tasks: str, backend: str = "vllm", **kwargs) -> list[str]:
+    server_url = SERVER_URL if backend == "vllm" else None
+    return _lighteval_command(model, tasks, backend=backend, server_url=server_url, **kwargs)
 
 
 def _cache_dir(command: list[str]) -> str | None:
@@ -57,7 +65,12 @@ def test_two_model_folders_never_share_a_cache(model_dir, tmp_path):
     assert len(caches) == 2 and None not in caches
 
 
-def test_a_hub_model_keeps_lightevals_own_cache(tmp_path):
-    # A hub id is pinned by its revision; lighteval's default cache already tells revisions apart.
-    command = lighteval_command("Qwen/Qwen2.5-0.5B", "aime24", revision="abc123", output_dir=str(tmp_path))
-    assert _cache_dir(command) is None
+def test_a_hub_model_is_cached_by_its_revision(tmp_path):
+    # A hub id is pinned by its revision: two revisions never share generations, the same one always does.
+    def cache(revision):
+        return _cache_dir(
+            lighteval_command("Qwen/Qwen2.5-0.5B", "aime24", revision=revision, output_dir=str(tmp_path))
+        )
+
+    assert cache("abc123") == cache("abc123") != cache("def456")
+    assert cache("abc123").startswith(str(tmp_path)) and cache(None) == cache("main")

@@ -155,8 +155,8 @@ def test_train_grpo_multi_node_puts_vllm_on_the_last_node():
     # The recipe is checked with the options and the process count the training launch gets.
     assert option(check, "--num_processes") == "8" and option(check, "--max_steps") == "10"
     assert option(serve, "--nodelist") == "gpu-2"
-    vllm = serve[serve.index("trl") :]
-    assert vllm[:2] == ["trl", "vllm-serve"]
+    vllm = serve[serve.index("open_r1.utils.vllm_runtime") :]
+    assert vllm[:2] == ["open_r1.utils.vllm_runtime", "trl-serve"]  # `trl vllm-serve`, on either vLLM build
     assert option(vllm, "--model") == "Qwen/Qwen2.5-7B-Instruct" and option(vllm, "--revision") == "main"
     assert option(vllm, "--data_parallel_size") == "8" and option(vllm, "--tensor_parallel_size") == "1"
 
@@ -270,71 +270,97 @@ def test_recipe_launch_lines_were_found():
 # --- evaluate.slurm ----------------------------------------------------------------------------------------------
 
 
-def _model_config(output: str) -> dict:
-    block = re.search(r"^--- (\S+)\n(.*?)^---$", output, flags=re.MULTILINE | re.DOTALL)
-    assert block, output
-    return block.group(1), yaml.safe_load(block.group(2))
+def _evaluation_commands(output: str) -> tuple[list[str] | None, list[str], dict[str, str]]:
+    """The vLLM server's and lighteval's command lines a dry run printed (open_r1.utils.evaluation --dry-run), and
+    the variables set before lighteval's."""
+    server, lighteval, env = None, None, {}
+    for line in output.splitlines():
+        words = shlex.split(line) if ("vllm_runtime serve" in line or "src/open_r1/evaluate.py" in line) else []
+        variables = {}
+        while words and re.match(r"^[A-Z_][A-Z0-9_]*=", words[0]):
+            key, value = words.pop(0).split("=", 1)
+            variables[key] = value
+        if "open_r1.utils.vllm_runtime" in words:
+            server = words
+        elif words:
+            lighteval, env = words, variables
+    assert lighteval, output
+    return server, lighteval, env
 
 
 @pytest.mark.parametrize("tensor_parallel", ["False", "True"])
-def test_evaluate_builds_a_valid_lighteval_model_config(tensor_parallel):
+def test_evaluate_serves_the_model_and_evaluates_through_it(tensor_parallel, tmp_path):
+    """What training submits (TASK_NAME TASKS MODEL REVISION TP TRUST PROMPT) becomes `make evaluate`'s commands:
+    `vllm serve` of the model at that revision, sharded or replicated over the GPUs, and lighteval against it."""
+    from open_r1.utils.served_model import LiteLLMModelConfig
+
     system_prompt = 'Reason step by step, then answer in \\boxed{}.\nUse "quotes", commas, and newlines.'
     encoded = base64.b64encode(system_prompt.encode()).decode()
-    code, output, commands = dry_run(
+    output_dir = tmp_path / "evals"
+    code, output, _ = dry_run(
         "evaluate.slurm",
         *("aime24", "open_r1:aime24|0", "open-r1/OpenR1-Distill-7B", "v01.00", tensor_parallel, "False", encoded),
         NUM_GPUS="8",
+        OUTPUT_DIR=str(output_dir),
+        HF_HUB_OFFLINE="1",
     )
     assert code == 0, output
-    path, config = _model_config(output)
-    assert path == "data/evals/open-r1/OpenR1-Distill-7B/v01.00/aime24/model_config.yaml"
-    from lighteval.models.vllm.vllm_model import VLLMModelConfig
+    server, lighteval, _ = _evaluation_commands(output)
+    assert server[server.index("serve") + 1] == "open-r1/OpenR1-Distill-7B"
+    assert option(server, "--revision") == "v01.00" and option(server, "--max-model-len") == "32768"
+    sizes = {
+        flag: option(server, flag) if flag in server else "1"
+        for flag in ("--tensor-parallel-size", "--data-parallel-size")
+    }
+    assert list(sizes.values()) == (["8", "1"] if tensor_parallel == "True" else ["1", "8"])
 
-    model = VLLMModelConfig(**config["model_parameters"])  # the same validation lighteval applies to the file
-    assert model.model_name == "open-r1/OpenR1-Distill-7B" and model.revision == "v01.00"
-    assert model.system_prompt == system_prompt
-    parallel = (model.tensor_parallel_size, model.data_parallel_size)
-    assert parallel == ((8, 1) if tensor_parallel == "True" else (1, 8))
+    assert lighteval[1:4] == ["src/open_r1/evaluate.py", "endpoint", "litellm"]
+    path, spec = lighteval[4:6]
+    assert path == str(output_dir / "model_config.yaml") and spec == "open_r1:aime24|0"
+    model = LiteLLMModelConfig(**yaml.safe_load(Path(path).read_text())["model_parameters"])  # lighteval's check
+    assert model.model_name == "open-r1/OpenR1-Distill-7B" and model.system_prompt == system_prompt
+    assert model.base_url.endswith(f":{option(server, '--port')}/v1")
     assert model.generation_parameters.temperature == 0.6 and model.generation_parameters.top_p == 0.95
-
-    ((lighteval, _),) = commands
-    assert lighteval[:5] == ["python", "src/open_r1/evaluate.py", "vllm", path, "open_r1:aime24|0"]
-    assert option(lighteval, "--custom-tasks") == "src/open_r1/evaluate.py"
-    assert option(lighteval, "--output-dir") == "data/evals/open-r1/OpenR1-Distill-7B/v01.00/aime24"
+    assert option(lighteval, "--output-dir") == str(output_dir)
 
 
-def test_evaluate_without_system_prompt_and_usage():
-    code, output, _ = dry_run("evaluate.slurm", "math_500", "open_r1:math_500|0", "org/model", "main", NUM_GPUS="4")
+def test_evaluate_without_system_prompt_usage_and_a_wrong_spec(tmp_path):
+    code, output, _ = dry_run(
+        "evaluate.slurm", "math_500", "open_r1:math_500|0", "org/model", "main", NUM_GPUS="4", HF_HUB_OFFLINE="1"
+    )
     assert code == 0, output
-    _, config = _model_config(output)
-    assert "system_prompt" not in config["model_parameters"]
-    assert config["model_parameters"]["data_parallel_size"] == 4
+    server, lighteval, _ = _evaluation_commands(output)
+    assert option(server, "--data-parallel-size") == "4"
+    assert lighteval[4].startswith("model_name=org/model,") and "system_prompt" not in lighteval[4]
+    assert option(lighteval, "--output-dir") == "data/evals/org/model/main/math_500"
+    code, output, _ = dry_run("evaluate.slurm", "math_500", "open_r1:aime24|0", "org/model", "main")
+    assert code != 0 and "is not 'math_500'" in output
     code, output, _ = dry_run("evaluate.slurm", "aime24")
     assert code != 0 and "Usage" in output
     code, output, _ = dry_run("evaluate.slurm", "--help")
     assert code == 0 and "Usage" in output and "BACKEND" in output
 
 
-def test_evaluate_accelerate_backend_config_is_valid_for_lighteval():
-    """BACKEND=accelerate: lighteval's transformers backend, which runs where there is no GPU (no nvidia-smi here)."""
-    code, output, commands = dry_run(
+def test_evaluate_accelerate_backend_config_is_valid_for_lighteval(tiny_world, tmp_path):
+    """BACKEND=accelerate: lighteval's transformers backend, one process where there is no GPU (no nvidia-smi)."""
+    from lighteval.models.transformers.transformers_model import TransformersModelConfig
+
+    code, output, _ = dry_run(
         "evaluate.slurm",
-        *("math_500", "open_r1:math_500|0", "data/tiny/model", "main"),
+        *("math_500", "open_r1:math_500|0", str(tiny_world / "model"), "main"),
         BACKEND="accelerate",
         MAX_SAMPLES="8",
         MAX_MODEL_LENGTH="2048",
-        OUTPUT_DIR="data/evals/tiny",
+        OUTPUT_DIR=str(tmp_path / "tiny"),
         PATH="/usr/bin:/bin",  # no nvidia-smi
     )
     assert code == 0, output
-    path, config = _model_config(output)
-    assert path == "data/evals/tiny/model_config.yaml"
-    from lighteval.models.transformers.transformers_model import TransformersModelConfig
-
-    model = TransformersModelConfig(**config["model_parameters"])
-    assert model.model_name == "data/tiny/model" and model.batch_size == 8 and model.max_length == 2048
-    ((lighteval, _),) = commands
-    assert lighteval[:5] == ["python", "src/open_r1/evaluate.py", "accelerate", path, "open_r1:math_500|0"]
+    server, lighteval, _ = _evaluation_commands(output)
+    assert server is None
+    assert lighteval[1:3] == ["src/open_r1/evaluate.py", "accelerate"]
+    fields = dict(part.split("=", 1) for part in lighteval[3].split(",") if "=" in part and "{" not in part)
+    model = TransformersModelConfig(**fields)
+    assert model.model_name == str(tiny_world / "model") and model.batch_size == 8 and model.max_length == 2048
     assert option(lighteval, "--max-samples") == "8"
     code, output, _ = dry_run("evaluate.slurm", "a", "b", "c", "d", BACKEND="sglang")
     assert code != 0 and "BACKEND must be vllm or accelerate" in output

@@ -18,13 +18,15 @@ Every task scores pass@1 averaged over n samples per problem (DeepSeek-R1's prot
 tokens. Scoring one sample per problem is the usual cause of "I can't reproduce the scores": AIME has 30 problems,
 so one sample more or less right moves the score by 3.3 points.
 
-    make evaluate MODEL=$MODEL TASK=aime24                   (scripts/evaluate.sh builds the command line below)
-    python src/open_r1/evaluate.py vllm "model_name=$MODEL,dtype=bfloat16,generation_parameters={temperature:0.6,top_p:0.95}" \\
+    make evaluate MODEL=$MODEL TASK=aime24      (utils/evaluation.py starts `vllm serve $MODEL`, then runs the line below)
+    python src/open_r1/evaluate.py endpoint litellm \\
+        "model_name=$MODEL,base_url=http://127.0.0.1:$PORT/v1,generation_parameters={temperature:0.6,top_p:0.95}" \\
         "open_r1:aime24|0" --custom-tasks src/open_r1/evaluate.py --output-dir data/evals/$MODEL
 
-Run as a script, this file is lighteval's command line with two fixes (see `main()`: it starts offline, and the
-transformers backend samples); `lighteval ... --custom-tasks src/open_r1/evaluate.py` works too where it can reach
-the network.
+Run as a script, this file is lighteval's command line with fixes (see `main()`: it starts offline, the transformers
+backend samples, and `endpoint litellm` talks to an OpenAI-compatible vLLM server through
+open_r1.utils.served_model); `lighteval ... --custom-tasks src/open_r1/evaluate.py` works too where it can reach the
+network, but not against a vLLM server.
 
 Task names. lighteval 0.13 ships its own `aime24`, `math_500`, `gpqa:diamond`, ... (with other prompts, metrics and
 n=1) and refuses custom tasks that reuse a built-in name, so ours are prefixed: `open_r1:math_500`, `open_r1:aime24`,
@@ -349,11 +351,35 @@ _transformers_generation_kwargs = GenerationParameters.to_transformers_dict
 
 
 def _transformers_generation_kwargs_sampling(self: GenerationParameters) -> dict:
-    """lighteval's transformers generation kwargs, sampling whenever a temperature above 0 is asked for."""
+    """lighteval's transformers generation kwargs: sampling at a temperature above 0, greedy at 0 (as on vLLM).
+
+    Greedy is said explicitly, and without the sampling options: a model whose generation_config.json says
+    `do_sample: true` (DeepSeek's R1 distills do) would otherwise sample at temperature 0.
+    """
     kwargs = _transformers_generation_kwargs(self)
     if self.temperature > 0:
         kwargs.setdefault("do_sample", True)
+    else:
+        kwargs["do_sample"] = False
+        for option in ("top_p", "top_k", "min_p"):  # temperature stays: lighteval reads it after these kwargs
+            kwargs.pop(option, None)
     return kwargs
+
+
+def _serve_litellm_models_with_our_client() -> None:
+    """`lighteval endpoint litellm` through open_r1.utils.served_model, without litellm's disk cache or network.
+
+    lighteval's litellm module, imported by every backend, turns on litellm's disk cache at import (a
+    `.litellm_cache` folder in the working directory, keyed by the model's name: a retrained model would be answered
+    from its predecessor's generations); open_r1.utils.served_model imports it first, with that cache off.
+    """
+    try:
+        from open_r1.utils.served_model import ServedModelClient
+    except ImportError:  # no litellm: lighteval's own check names the missing package if `endpoint litellm` runs
+        return
+    from lighteval.models import model_loader
+
+    model_loader.LiteLLMClient = ServedModelClient
 
 
 def main() -> None:
@@ -366,9 +392,14 @@ def main() -> None:
       run `lighteval` itself.
     - Sampling on the transformers backend (`accelerate`). lighteval never passes `do_sample` to `generate`, so the
       temperature only applies if the model's own generation_config.json says `do_sample: true`; otherwise a run
-      with n = 1 is silently greedy and one with n > 1 fails. Here temperature > 0 means sampling, as on vLLM.
+      with n = 1 is silently greedy and one with n > 1 fails. Here temperature > 0 means sampling and 0 greedy, as
+      on vLLM.
+    - A vLLM server as the model (`endpoint litellm`, what `make evaluate` runs by default): lighteval 0.13's own
+      vLLM backend needs vllm<0.10.2 and a module vLLM no longer has, so the model is served with `vllm serve` and
+      reached through open_r1.utils.served_model (see `_serve_litellm_models_with_our_client`).
     Otherwise this is lighteval's own command line.
     """
+    _serve_litellm_models_with_our_client()
     from lighteval.__main__ import app
 
     Registry._load_from_files = staticmethod(_no_builtin_tasks)

@@ -25,14 +25,18 @@ import argparse
 import base64
 import difflib
 import hashlib
+import json
 import logging
 import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import threading
+import urllib.request
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,6 +92,13 @@ TEMPERATURE = 0.6
 TOP_P = 0.95
 VLLM_MAX_MODEL_LENGTH = 32768
 VLLM_GPU_MEMORY_UTILIZATION = 0.8
+# The default backend: lighteval's litellm client (open_r1.utils.served_model) against `vllm serve`.
+SERVER_PROVIDER = "hosted_vllm"  # litellm's name for vLLM's OpenAI-compatible server
+# Problems in flight per model replica: each request carries its n samples, so 64 keeps a replica's batch full
+# (vLLM runs up to 256 sequences at once) even for MATH-500's n=4, and queues the rest in the server.
+SERVER_REQUESTS_PER_REPLICA = 64
+SERVER_REQUEST_TIMEOUT = 24 * 3600  # seconds; a request queued behind others for 64 x 32k tokens may take hours
+SERVER_STARTUP_TIMEOUT = 3600  # seconds; a large model downloads and loads first
 
 # Variables of the training job that must not leak into a job it submits: sbatch exports the caller's whole
 # environment, and a benchmark job that inherits SLURM_*, torch.distributed or accelerate/DeepSpeed settings from
@@ -236,6 +247,18 @@ def _model_args(fields: dict[str, object], generation: dict[str, object]) -> str
     return ",".join(parts)
 
 
+def _model_config_file(fields: dict[str, object], generation: dict[str, object], output_dir: str) -> str:
+    """The same model arguments as a YAML file in `output_dir` (lighteval reads either): any text fits there, e.g. a
+    system prompt with commas and newlines, which the inline string cannot carry."""
+    import yaml
+
+    parameters = {key: value for key, value in fields.items() if value is not None and value != ""}
+    path = Path(output_dir) / "model_config.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump({"model_parameters": {**parameters, "generation_parameters": generation}}))
+    return str(path)
+
+
 def lighteval_command(
     model: str,
     tasks: list[str] | str,
@@ -248,13 +271,21 @@ def lighteval_command(
     revision: str | None = None,
     dtype: str | None = None,
     batch_size: int | None = None,
+    server_url: str | None = None,
+    temperature: float = TEMPERATURE,
+    trust_remote_code: bool = False,
+    system_prompt: str | None = None,
+    cache_dir: str | None = None,
     python: str = sys.executable,
 ) -> list[str]:
     """The command line that evaluates `model` on `tasks`: lighteval through src/open_r1/evaluate.py's launcher.
 
-    vllm (default, as open-r1): data parallel = one replica per GPU, tensor parallel = one model over all GPUs.
-    accelerate (transformers, runs without a GPU): data parallel = `accelerate launch` one process per GPU, tensor
-    parallel = the model split over the GPUs (device_map).
+    vllm (default, as open-r1): `lighteval endpoint litellm` against the vLLM server at `server_url` that serves
+    `model` (`vllm_server()` builds one; `max_model_length` is its context, `parallel`/`num_gpus` its replicas or
+    shards). accelerate (transformers, runs without a GPU): data parallel = `accelerate launch` one process per GPU,
+    tensor parallel = the model split over the GPUs (device_map).
+    `cache_dir`: where generations are cached, default `generation_cache_dir(model, output_dir, revision)`. A system
+    prompt puts the model arguments in <output_dir>/model_config.yaml, written here, instead of the command line.
     """
     if backend not in ("vllm", "accelerate"):
         raise ValueError(f"backend must be vllm or accelerate, got {backend!r}.")
@@ -264,18 +295,23 @@ def lighteval_command(
         raise ValueError(f"num_gpus must be at least 1, got {num_gpus}.")
     task_spec = ",".join(LIGHTEVAL_TASKS[name] for name in resolve_benchmarks(tasks))
     output_dir = output_dir or default_output_dir(model)
-    generation = {"temperature": TEMPERATURE, "top_p": TOP_P}
+    generation = {"temperature": temperature, "top_p": TOP_P}
+    cache_dir = cache_dir or generation_cache_dir(model, output_dir, revision)
     launcher = [python, CUSTOM_TASKS_FILE]
     if backend == "vllm":
+        if not server_url:
+            raise ValueError("backend vllm evaluates through a vLLM server: pass its server_url (see vllm_server()).")
+        replicas = num_gpus if parallel == "data" else 1
         fields = {
-            "model_name": model,
-            "revision": revision,
-            "dtype": dtype or "bfloat16",
-            ("tensor_parallel_size" if parallel == "tensor" else "data_parallel_size"): num_gpus,
-            "max_model_length": max_model_length or VLLM_MAX_MODEL_LENGTH,
-            "gpu_memory_utilization": VLLM_GPU_MEMORY_UTILIZATION,
-            "cache_dir": generation_cache_dir(model, output_dir),
+            "model_name": model,  # the name the server serves it under
+            "provider": SERVER_PROVIDER,
+            "base_url": server_url,
+            "max_model_length": max_model_length,
+            "concurrent_requests": SERVER_REQUESTS_PER_REPLICA * replicas,
+            "timeout": SERVER_REQUEST_TIMEOUT,
+            "cache_dir": cache_dir,
         }
+        backend_args = ["endpoint", "litellm"]
     else:
         fields = {
             "model_name": model,
@@ -283,13 +319,19 @@ def lighteval_command(
             "dtype": dtype,  # unset: the model's own dtype (float32 for CPU-sized models)
             "max_length": max_model_length,
             "batch_size": batch_size or _cpu_batch_size(),
-            "cache_dir": generation_cache_dir(model, output_dir),
+            "cache_dir": cache_dir,
             "model_parallel": "True" if parallel == "tensor" and num_gpus > 1 else None,
+            "trust_remote_code": "True" if trust_remote_code else None,
         }
+        backend_args = ["accelerate"]
         if parallel == "data" and num_gpus > 1:
             accelerate = str(Path(python).with_name("accelerate"))
             launcher = [accelerate, "launch", "--multi_gpu", f"--num_processes={num_gpus}", CUSTOM_TASKS_FILE]
-    command = [*launcher, backend, _model_args(fields, generation), task_spec]
+    if system_prompt is not None:
+        model_args = _model_config_file({**fields, "system_prompt": system_prompt}, generation, output_dir)
+    else:
+        model_args = _model_args(fields, generation)
+    command = [*launcher, *backend_args, model_args, task_spec]
     command += ["--custom-tasks", CUSTOM_TASKS_FILE, "--output-dir", output_dir]
     # Results straight in the output dir (lighteval's default nests them again under results/<model name>/).
     command += ["--results-path-template", "{output_dir}", "--save-details"]
@@ -302,17 +344,17 @@ def default_output_dir(model: str) -> str:
     return str(Path("data/evals") / model.strip("/"))
 
 
-def generation_cache_dir(model: str, output_dir: str) -> str | None:
-    """Where lighteval caches generations, so an interrupted or repeated run does not generate again.
+def generation_cache_dir(model: str, output_dir: str, revision: str | None = None) -> str:
+    """Where generations are cached (<output_dir>/cache/...), so an interrupted or repeated run does not redo them.
 
-    lighteval keys its cache by the model's config (name, revision, sampling), not its weights: a model retrained
-    in place in a local folder would be scored on the old weights' answers. For a local model the cache is therefore
-    keyed by its weight files (names, sizes, modification times) too. Hub models keep lighteval's default cache;
-    pass a revision to tell checkpoints apart.
+    lighteval keys its cache by the model's config (name, sampling, ...), not its weights: a model retrained in place
+    in a local folder would be scored on the old weights' answers. For a local model the cache is therefore keyed by
+    its weight files (names, sizes, modification times) too; a hub model by its revision (pass one to tell
+    checkpoints apart: `main` moves).
     """
     folder = Path(model)
     if not folder.is_dir():
-        return None
+        return str(Path(output_dir) / "cache" / ("revision-" + re.sub(r"[^\w.-]", "_", revision or "main")))
     stamp = hashlib.sha256()
     for file in sorted(folder.iterdir()):
         if file.is_file():
@@ -327,6 +369,102 @@ def _cpu_batch_size() -> int | None:
     import torch
 
     return None if torch.cuda.is_available() else 8
+
+
+# --- the vLLM server the default backend evaluates through --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeclaredModel:
+    """What a model's config.json says about it, where it can be read (None where not)."""
+
+    context: int | None = None  # max_position_embeddings
+    dtype: str | None = None
+
+
+def declared_model(model: str, revision: str | None = None, trust_remote_code: bool = False) -> DeclaredModel:
+    """The model's context length and dtype from its config; empty where the config cannot be read (hub offline)."""
+    try:
+        from transformers import AutoConfig
+
+        config = AutoConfig.from_pretrained(model, revision=revision, trust_remote_code=trust_remote_code)
+    except Exception as error:  # no network, gated, no such model: vLLM says what is wrong when it starts
+        logger.info("Could not read %s's config (%s).", model, error)
+        return DeclaredModel()
+    text_config = getattr(config, "text_config", None) or config
+    dtype = getattr(text_config, "dtype", None) or getattr(config, "dtype", None)
+    return DeclaredModel(
+        context=getattr(text_config, "max_position_embeddings", None),
+        dtype=str(dtype).removeprefix("torch.") if dtype is not None else None,
+    )
+
+
+def vllm_server(
+    model: str,
+    parallel: str = "data",
+    num_gpus: int = 1,
+    max_model_length: int | None = None,
+    revision: str | None = None,
+    dtype: str | None = None,
+    trust_remote_code: bool = False,
+    log_path: str | None = None,
+):
+    """The `vllm serve` (open_r1.utils.vllm_runtime.VLLMServer, not started) that `make evaluate` evaluates through.
+
+    Context: `max_model_length`; unset, the published 32768, or the model's own context where it declares a shorter
+    one (what vLLM itself defaults to; serving past it needs the model's rope to extrapolate and vLLM's
+    VLLM_ALLOW_LONG_MAX_MODEL_LEN, set here with a warning when `max_model_length` asks for it).
+    dtype: bfloat16 on a GPU as open-r1 evaluates; on a CPU the model's own (float32 for CPU-sized models).
+    Sampling comes from the requests alone (`--generation-config vllm`): a model's generation_config.json defaults
+    (top_k, repetition_penalty, ...) are not applied, as on lighteval's own vLLM backend.
+    """
+    from open_r1.utils.vllm_runtime import VLLMServer, has_cuda
+
+    gpu = has_cuda()
+    declared = declared_model(model, revision, trust_remote_code)
+    env = dict(os.environ)
+    if max_model_length is None:
+        length = min(VLLM_MAX_MODEL_LENGTH, declared.context or VLLM_MAX_MODEL_LENGTH)
+        if length < VLLM_MAX_MODEL_LENGTH:
+            print(
+                f"note: {model} declares a context of {length} tokens, served with it instead of the published "
+                f"{VLLM_MAX_MODEL_LENGTH} (MAX_MODEL_LENGTH sets another).",
+                file=sys.stderr,
+            )
+    else:
+        length = max_model_length
+        if declared.context and length > declared.context:
+            print(
+                f"warning: {model} declares a context of {declared.context} tokens; serving it with {length} as "
+                "MAX_MODEL_LENGTH asks.",
+                file=sys.stderr,
+            )
+            env["VLLM_ALLOW_LONG_MAX_MODEL_LEN"] = "1"
+    extra_args = ["--generation-config", "vllm"]
+    if revision:
+        extra_args += ["--revision", revision, "--tokenizer-revision", revision]
+    if trust_remote_code:
+        extra_args.append("--trust-remote-code")
+    if gpu:
+        extra_args += ["--gpu-memory-utilization", str(VLLM_GPU_MEMORY_UTILIZATION)]
+    return VLLMServer(
+        model,
+        max_model_len=length,
+        dtype=dtype or ("bfloat16" if gpu else declared.dtype),
+        data_parallel_size=num_gpus if parallel == "data" else 1,
+        tensor_parallel_size=num_gpus if parallel == "tensor" else 1,
+        extra_args=extra_args,
+        startup_timeout=SERVER_STARTUP_TIMEOUT,
+        log_path=log_path,
+        env=env,
+    )
+
+
+def served_models(base_url: str, timeout: float = 30.0) -> dict[str, dict]:
+    """The models an OpenAI-compatible server serves (its /v1/models), by name; vLLM's entries hold `max_model_len`
+    and `root` (the folder or hub id it loaded)."""
+    with urllib.request.urlopen(f"{base_url.rstrip('/')}/models", timeout=timeout) as response:
+        return {entry["id"]: entry for entry in json.load(response)["data"]}
 
 
 def task_environment(
@@ -438,7 +576,11 @@ def _optional_int(value: str) -> int | None:
     return int(value) if value.strip() else None
 
 
-def main(argv: list[str] | None = None) -> int:
+def _optional_float(value: str) -> float | None:
+    return float(value) if value.strip() else None
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description="Evaluate a model on open-r1's benchmarks with lighteval (what `make evaluate` runs). "
         "Empty values mean unset, so Make variables can be passed through as they are."
@@ -447,7 +589,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--task", required=True, help=f"Comma-separated benchmarks: {', '.join(LIGHTEVAL_TASKS)}, all."
     )
-    parser.add_argument("--backend", default="vllm", help="vllm (GPU, default) or accelerate (transformers, CPU too).")
+    parser.add_argument(
+        "--task-spec",
+        default=None,
+        help="slurm/evaluate.slurm: the lighteval spec the caller gave for --task (open_r1:aime24|0); checked against it.",
+    )
+    parser.add_argument(
+        "--backend",
+        default="vllm",
+        help="vllm (default: `vllm serve` of the model, GPU or vLLM's CPU build) or accelerate (transformers).",
+    )
+    parser.add_argument(
+        "--server-url",
+        default=None,
+        help="vllm backend: evaluate against this running OpenAI-compatible server (http://host:8000/v1) that serves "
+        "--model under that name, instead of starting one; its own context, dtype and GPUs apply.",
+    )
     parser.add_argument("--parallel", default="data", help="data (a replica per GPU) or tensor (one model sharded).")
     parser.add_argument("--num-gpus", type=_optional_int, default=None, help="GPUs to use (default 1).")
     parser.add_argument("--revision", default=None, help="Model revision (hub branch), default main.")
@@ -457,29 +614,89 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-samples", type=_optional_int, default=None, help="Evaluate the first N problems only.")
     parser.add_argument("--num-samples", type=_optional_int, default=None, help="n of pass@1 for every task.")
     parser.add_argument("--max-new-tokens", type=_optional_int, default=None, help="Generation budget (32768).")
+    parser.add_argument(
+        "--temperature",
+        type=_optional_float,
+        default=None,
+        help=f"Sampling temperature (published: {TEMPERATURE}, top_p {TOP_P}); 0 is greedy decoding, one sample per "
+        "problem (n defaults to 1), e.g. to compare backends or checkpoints without sampling noise.",
+    )
     parser.add_argument("--max-model-length", type=_optional_int, default=None, help="Context length (vllm 32768).")
-    parser.add_argument("--dtype", default=None, help="Weights' dtype (vllm bfloat16; accelerate: the model's).")
+    parser.add_argument(
+        "--dtype", default=None, help="Weights' dtype (vllm: bfloat16 on a GPU; the model's on a CPU and accelerate)."
+    )
     parser.add_argument("--batch-size", type=_optional_int, default=None, help="accelerate only; unset = autodetect.")
+    parser.add_argument("--trust-remote-code", action="store_true", help="Run the model repository's own code.")
+    parser.add_argument("--system-prompt", default=None, help="System message before every problem.")
     parser.add_argument("--output-dir", default=None, help="Default data/evals/<model>.")
-    parser.add_argument("--dry-run", action="store_true", help="Print the command and its environment; run nothing.")
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="Print the commands and their environment (and write the model config a system prompt needs); run nothing.",
+    )
+    return parser
 
+
+def _print_command(command: list[str], env: dict[str, str]) -> None:
+    print(" ".join([*(f"{key}={shlex.quote(value)}" for key, value in env.items()), shlex.join(command)]), flush=True)
+
+
+def _exit_on_sigterm(signum, frame) -> None:
+    # scancel and `kill` send SIGTERM: exit through the `with server` block, so the vLLM server (its own process
+    # group, which a job's signal does not reach) stops with the evaluation instead of outliving it.
+    sys.exit(128 + signum)
+
+
+def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    backend, parallel, num_gpus = args.backend or "vllm", args.parallel or "data", args.num_gpus or 1
+    output_dir = args.output_dir or default_output_dir(args.model)
+    temperature = TEMPERATURE if args.temperature is None else args.temperature
+    num_samples = args.num_samples
+    server, server_url, max_model_length, cache_dir = None, args.server_url or None, args.max_model_length, None
     try:
-        command = lighteval_command(
+        if temperature == 0:
+            if (num_samples or 1) > 1:
+                raise ValueError("--temperature 0 is greedy decoding, one sample per problem: drop --num-samples.")
+            num_samples = 1
+        if args.task_spec:
+            expected = ",".join(LIGHTEVAL_TASKS[name] for name in resolve_benchmarks(args.task))
+            if args.task_spec != expected:
+                raise ValueError(f"task spec {args.task_spec!r} is not {args.task!r}'s, which is {expected!r}.")
+        if server_url and backend != "vllm":
+            raise ValueError("--server-url evaluates through a running server: it needs the vllm backend.")
+        if server_url:
+            server_settings = {
+                "--parallel": args.parallel not in (None, "", "data"),
+                "--num-gpus": args.num_gpus,
+                "--max-model-length": args.max_model_length,
+                "--dtype": args.dtype,
+                "--revision": args.revision,
+                "--trust-remote-code": args.trust_remote_code,
+            }
+            if any(server_settings.values()):
+                options = ", ".join(name for name, value in server_settings.items() if value)
+                raise ValueError(f"{options}: the running server at --server-url decides these; leave them unset.")
+        command_args = dict(
             model=args.model,
             tasks=args.task,
-            backend=args.backend or "vllm",
-            parallel=args.parallel or "data",
-            num_gpus=args.num_gpus or 1,
-            output_dir=args.output_dir or None,
+            backend=backend,
+            parallel=parallel,
+            num_gpus=num_gpus,
+            output_dir=output_dir,
             max_samples=args.max_samples,
-            max_model_length=args.max_model_length,
             revision=args.revision or None,
             dtype=args.dtype or None,
             batch_size=args.batch_size,
+            temperature=temperature,
+            trust_remote_code=args.trust_remote_code,
+            system_prompt=args.system_prompt,
         )
+        # the arguments' checks, before the hub is asked and a server started (the model config file comes later)
+        lighteval_command(**{**command_args, "system_prompt": None}, server_url=server_url or "-")
         data_folders, data_warnings = resolve_data(resolve_benchmarks(args.task), args.data_dir or None)
-        env = task_environment(data_folders, args.num_samples, args.max_new_tokens)
     except (ValueError, FileNotFoundError) as error:
         parser.error(str(error))
     except BenchmarkDataUnavailable as error:
@@ -487,12 +704,48 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     for warning in data_warnings:
         print(warning, file=sys.stderr)
-    if args.parallel == "tensor" and (args.backend or "vllm") == "vllm":
-        env["VLLM_WORKER_MULTIPROC_METHOD"] = "spawn"  # vLLM's TP workers cannot fork a process that touched CUDA
-    print(" ".join([*(f"{key}={shlex.quote(value)}" for key, value in env.items()), shlex.join(command)]))
+    if temperature != TEMPERATURE:
+        print(f"warning: temperature {temperature} instead of the published {TEMPERATURE}.", file=sys.stderr)
+    env = task_environment(data_folders, num_samples, args.max_new_tokens)
+
+    if backend == "vllm" and server_url:
+        try:
+            served = served_models(server_url)
+        except OSError as error:
+            print(f"error: no OpenAI-compatible server answers at {server_url}/models ({error}).", file=sys.stderr)
+            return 1
+        if args.model not in served:
+            print(f"error: the server at {server_url} serves {sorted(served)}, not {args.model!r}.", file=sys.stderr)
+            return 1
+        max_model_length = served[args.model].get("max_model_len")
+        root = served[args.model].get("root") or args.model
+        cache_dir = generation_cache_dir(root if os.path.isdir(root) else args.model, output_dir)
+    elif backend == "vllm":
+        log_path = str(Path(output_dir) / "vllm_server.log")
+        server = vllm_server(
+            args.model,
+            parallel=parallel,
+            num_gpus=num_gpus,
+            max_model_length=max_model_length,
+            revision=args.revision or None,
+            dtype=args.dtype or None,
+            trust_remote_code=args.trust_remote_code,
+            log_path=log_path,
+        )
+        server_url, max_model_length = server.base_url, server.max_model_len
+        server_env = {key: value for key, value in server.env.items() if os.environ.get(key) != value}
+        _print_command(server.command(), server_env)
+    command = lighteval_command(
+        **command_args, max_model_length=max_model_length, server_url=server_url, cache_dir=cache_dir
+    )
+    _print_command(command, env)
     if args.dry_run:
         return 0
-    return subprocess.run(command, env={**os.environ, **env}).returncode
+    if server is not None:
+        Path(output_dir).mkdir(parents=True, exist_ok=True)
+        print(f"Starting the vLLM server (its log: {server.log_path}) ...", flush=True)
+    with server if server is not None else nullcontext():
+        return subprocess.run(command, env={**os.environ, **env}).returncode
 
 
 if __name__ == "__main__":

