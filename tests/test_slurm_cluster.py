@@ -45,7 +45,14 @@ HOOKS = REPO_ROOT / "tests" / "slurm_hooks"  # sitecustomize.py: every rank writ
 
 
 def submit_training(
-    cluster, tiny_world, tmp_path, task: str, *train_args: str, log_dir: Path | None = None, accelerator: str = "ddp"
+    cluster,
+    tiny_world,
+    tmp_path,
+    task: str,
+    *train_args: str,
+    log_dir: Path | None = None,
+    accelerator: str = "ddp",
+    config: str = "demo",
 ) -> str:
     """`GPUS_PER_NODE=1 sbatch --nodes=2 slurm/train.slurm --model tiny --task TASK --config demo --accelerator ddp`,
     on the session's tiny world, one training process per node (CPU), every rank fingerprinting its weights."""
@@ -69,7 +76,7 @@ def submit_training(
             "--task",
             task,
             "--config",
-            "demo",
+            config,
             "--accelerator",
             accelerator,
             "--args",
@@ -103,6 +110,22 @@ def test_grpo_trains_across_two_nodes(slurm_cluster, tiny_world, tmp_path):
     check_ranks(tmp_path, steps=2)
     log = slurm_cluster.logs(job)
     assert "Training on or1-node1 or1-node2: 2 processes" in log
+
+
+@pytest.mark.slow
+def test_grpo_in_server_mode_serves_on_the_last_node_and_the_trainer_reaches_it(slurm_cluster, tiny_world, tmp_path):
+    """A GRPO recipe with `vllm_mode: server` over 2 nodes: `trl vllm-serve` starts on the last node (vLLM's CPU build
+    here), the trainer on the first reaches it and, on a CPU, stops at trl's weight sync, which needs CUDA (NCCL)."""
+    job = submit_training(slurm_cluster, tiny_world, tmp_path, "grpo", "--max_steps=2", config="vllm_server")
+    state = slurm_cluster.wait(job, timeout=600)
+    log = slurm_cluster.logs(job)
+    assert state["JobState"] == "FAILED", log  # the weight sync, not a launcher error: see the asserts below
+    assert "Training on or1-node1: 1 processes" in log, log
+    assert "No GPU found, adapted for the CPU" in log, log  # the server, started by the job on or1-node2
+    assert "which needs a CUDA device" in log, log  # trl's message, after its client reached the server
+    slurm_cluster.wait_nodes_idle()
+    left = subprocess.run(["pgrep", "-f", "open_r1.utils.vllm_runtime trl-serve"], capture_output=True, text=True)
+    assert left.stdout == "", "the job's server outlived it"
 
 
 @pytest.mark.slow
@@ -207,7 +230,8 @@ def test_a_bad_recipe_fails_fast_with_the_reason_in_the_job_log(slurm_cluster, t
 
 @pytest.mark.slow
 def test_evaluate_job_scores_the_tiny_model_on_the_shipped_benchmark(slurm_cluster, tiny_world, tmp_path):
-    """evaluate.slurm as training submits it (TASK_NAME TASKS MODEL REVISION), on lighteval's CPU backend."""
+    """evaluate.slurm as training submits it (TASK_NAME TASKS MODEL REVISION), on its default backend: the job
+    serves the model with vLLM (its CPU build here), evaluates through it and stops it."""
     from open_r1 import benchmark_data
 
     output_dir = tmp_path / "evals"
@@ -217,7 +241,6 @@ def test_evaluate_job_scores_the_tiny_model_on_the_shipped_benchmark(slurm_clust
         "slurm/evaluate.slurm",
         *("math_500", "open_r1:math_500|0", str(tiny_world / "model"), "main"),
         env={
-            "BACKEND": "accelerate",
             "MAX_SAMPLES": "4",
             "MAX_MODEL_LENGTH": "2048",  # the tiny model's 512 would cut the MATH prompts
             "OUTPUT_DIR": str(output_dir),
@@ -226,8 +249,10 @@ def test_evaluate_job_scores_the_tiny_model_on_the_shipped_benchmark(slurm_clust
             "OPEN_R1_EVAL_MAX_NEW_TOKENS": "16",
         },
     )
-    state = slurm_cluster.wait(job, timeout=400)
-    assert state["JobState"] == "COMPLETED", slurm_cluster.logs(job)
+    state = slurm_cluster.wait(job, timeout=600)
+    log = slurm_cluster.logs(job)
+    assert state["JobState"] == "COMPLETED", log
+    assert "open_r1.utils.vllm_runtime serve" in log and (output_dir / "vllm_server.log").is_file(), log
     (results_file,) = output_dir.glob("results_*.json")
     run = json.loads(results_file.read_text())
     assert run["config_general"]["max_samples"] == 4
