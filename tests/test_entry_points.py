@@ -42,7 +42,11 @@ def test_sft_trains_saves_and_the_model_generates(tiny_world, tmp_path):
     assert state["global_step"] == 20
     losses = [entry["loss"] for entry in state["log_history"] if "loss" in entry]
     assert losses[-1] < losses[0], losses  # it learned something, not just ran
-    assert (output_dir / "README.md").exists()  # model card
+    card = (output_dir / "README.md").read_text()  # the model card names the real model and dataset
+    assert "# Model Card for sft\n" in card and "None" not in card, card[:1500]
+    assert f"a fine-tuned version of `{tiny_world / 'model'}` (a local model)" in card
+    assert f"on the `{tiny_world / 'sft.jsonl'}` dataset (a local file)" in card
+    assert "huggingface.co/datasets/" not in card and f'model="{output_dir}"' in card
     assert_model_reloads_and_generates(output_dir)
 
 

@@ -184,6 +184,24 @@ def _say_how_to_resume(trainer, training_args) -> None:
     )
 
 
+def _name_local_sources(output_dir: str, base_model: str | None, dataset_name: str) -> None:
+    """trl's model card links its base model and dataset to huggingface.co, and names a base model it found in a
+    local folder, and an unpushed model, "None"; local ones are named as the paths they are, without a link."""
+    card_path = os.path.join(output_dir, "README.md")
+    if not os.path.isfile(card_path):
+        return
+    with open(card_path) as file:
+        card = file.read()
+    card = card.replace('model="None"', f'model="{output_dir}"')
+    if base_model and os.path.isdir(base_model):
+        card = card.replace("[None](https://huggingface.co/None)", f"`{base_model}` (a local model)")
+    if dataset_name and os.path.exists(dataset_name):
+        hub_link = f"[{dataset_name}](https://huggingface.co/datasets/{dataset_name}) dataset"
+        card = card.replace(hub_link, f"`{dataset_name}` dataset (a local file)")
+    with open(card_path, "w") as file:
+        file.write(card)
+
+
 def train_and_save(trainer, training_args, script_args, train_dataset, tokenizer, plan: Plan) -> None:
     """Trains (resuming the plan's checkpoint), saves model + card, then evaluates and pushes when asked."""
     logger.info("*** Train ***")
@@ -199,21 +217,25 @@ def train_and_save(trainer, training_args, script_args, train_dataset, tokenizer
     metrics["train_samples"] = len(train_dataset)
     trainer.log_metrics("train", metrics)
     trainer.save_metrics("train", metrics)
-    trainer.save_state()
 
     logger.info("*** Save model ***")
     # Generation must stop at the chat template's end-of-turn token, or `generate()`/pipelines never stop.
     trainer.model.generation_config.eos_token_id = tokenizer.eos_token_id
+    base_model = trainer.model.config.name_or_path  # before save_model: the model it started from
     trainer.save_model(training_args.output_dir)
     logger.info("Model saved to %s", training_args.output_dir)
 
     dataset_name = script_args.dataset_name or ", ".join(d.id for d in script_args.dataset_mixture.datasets)
     card_kwargs = {"dataset_name": dataset_name, "tags": ["open-r1"]}
+    model_name = (trainer.hub_model_id or os.path.abspath(training_args.output_dir)).rstrip("/").split("/")[-1]
     if trainer.accelerator.is_main_process:
-        trainer.create_model_card(**card_kwargs)
+        trainer.create_model_card(model_name=model_name, **card_kwargs)
+        _name_local_sources(training_args.output_dir, base_model, dataset_name)
         # Training ran without the KV cache; inference wants it back.
         trainer.model.config.use_cache = True
         trainer.model.config.save_pretrained(training_args.output_dir)
+    # Last: a final trainer_state.json in output_dir is what says the run finished (run_record.plan_run).
+    trainer.save_state()
 
     if training_args.do_eval and trainer.eval_dataset is not None:
         logger.info("*** Evaluate ***")
