@@ -369,20 +369,32 @@ def test_evaluate_accelerate_backend_config_is_valid_for_lighteval(tiny_world, t
 # --- generate / serve / routers / pass rate / piston --------------------------------------------------------------
 
 
-def test_generate_serves_with_ray_across_nodes_then_generates():
+def _path_with_nvidia_smi(tmp_path: Path) -> str:
+    """PATH with an `nvidia-smi` in front: the launcher sees a GPU node (this machine has none)."""
+    fake = tmp_path / "bin" / "nvidia-smi"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'GPU 0: NVIDIA H100'\n")
+    fake.chmod(0o755)
+    return f"{fake.parent}{os.pathsep}{os.environ['PATH']}"
+
+
+def test_generate_serves_with_ray_across_nodes_then_generates(tmp_path):
     code, output, commands = dry_run(
         "generate.slurm",
         *("--model", "deepseek-ai/DeepSeek-R1", "--hf-dataset", "AI-MO/NuminaMath-1.5", "--prompt-column", "problem"),
         *("--temperature", "0.6", "--num-generations", "4", "--hf-output-dataset", "org/traces"),
         nodes=["gpu-1", "gpu-2"],
+        PATH=_path_with_nvidia_smi(tmp_path),
     )
     assert code == 0, output
     argvs = [argv for argv, _ in commands]
     ray_starts = [argv for argv in argvs if argv[4:6] == ["ray", "start"]]
     assert len(ray_starts) == 2 and "--head" in ray_starts[0] and option(ray_starts[1], "--address") == "gpu-1:6379"
-    vllm = next(argv for argv in argvs if "vllm" in argv)
-    assert vllm[vllm.index("vllm") + 1 : vllm.index("vllm") + 3] == ["serve", "deepseek-ai/DeepSeek-R1"]
+    vllm = next(argv for argv in argvs if "open_r1.utils.vllm_runtime" in argv)  # `vllm`, on either vLLM build
+    start = vllm.index("open_r1.utils.vllm_runtime")
+    assert vllm[start + 1 : start + 3] == ["serve", "deepseek-ai/DeepSeek-R1"]
     assert option(vllm, "--tensor-parallel-size") == "8" and option(vllm, "--pipeline-parallel-size") == "2"
+    assert option(vllm, "--distributed-executor-backend") == "ray" and "--enforce-eager" not in vllm
     generate = argvs[-1]
     assert generate[:3] == ["env", "RAY_ADDRESS=gpu-1:6379", "python"], "generate.py must join the job's Ray cluster"
     generate = generate[2:]
@@ -394,6 +406,17 @@ def test_generate_serves_with_ray_across_nodes_then_generates():
     assert "--output-dir" not in generate
     code, output, _ = dry_run("generate.slurm", "--model", "m", nodes=["gpu-1"])
     assert code != 0 and "--hf-dataset are required" in output
+    code, output, commands = dry_run(
+        "generate.slurm",
+        *("--model", "data/tiny/model", "--hf-dataset", "d", "--output-dir", "out"),
+        nodes=["cpu-1", "cpu-2"],
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}/usr/bin:/bin",  # no nvidia-smi: one vLLM replica on the CPU
+    )
+    assert code == 0, output
+    (vllm,) = [argv for argv, _ in commands if "open_r1.utils.vllm_runtime" in argv]
+    assert option(vllm, "--nodelist") == "cpu-1" and option(vllm, "--dtype") == "float32"
+    assert "--enforce-eager" in vllm and option(vllm, "--kv-cache-memory-bytes") == "1G"
+    assert "--pipeline-parallel-size" not in vllm and "--gpu-memory-utilization" not in vllm
     code, output, _ = dry_run("generate.slurm", "--model", "m", "--hf-dataset", "d", nodes=["gpu-1"])
     assert code != 0 and "--output-dir" in output, "generate.py would throw the generations away"
 

@@ -263,25 +263,31 @@ def test_evaluate_job_scores_the_tiny_model_on_the_shipped_benchmark(slurm_clust
 
 
 @pytest.mark.slow
-def test_generate_forms_a_ray_cluster_over_both_nodes_and_generates(slurm_cluster, tiny_world, tmp_path):
-    """generate.slurm with its CPU stand-in server (`--server transformers`): Ray head and worker on the two nodes,
-    the server on the head, the distilabel pipeline against it, and the job ends (servers and Ray stopped)."""
+@pytest.mark.parametrize("server", ["vllm", "transformers"])
+def test_generate_forms_a_ray_cluster_over_both_nodes_and_generates(slurm_cluster, tiny_world, tmp_path, server):
+    """generate.slurm with its default server (vLLM; its CPU build, one replica on the head node, on these CPU nodes)
+    and with `--server transformers`: Ray head and worker on the two nodes, the server on the head, the distilabel
+    pipeline against it, and the job ends (servers and Ray stopped)."""
     problems = tmp_path / "problems.jsonl"
     problems.write_text("".join(json.dumps({"problem": f"What is {i} + 1?"}) + "\n" for i in range(4)))
     output = tmp_path / "generated"
+    server_args = ("--server", "transformers") if server == "transformers" else ()  # vllm: no option, the default
     job = slurm_cluster.sbatch(
         "--nodes=2",
         f"--output={tmp_path}/%x-%j.out",
         f"--error={tmp_path}/%x-%j.err",
         "slurm/generate.slurm",
-        *("--server", "transformers", "--model", str(tiny_world / "model"), "--hf-dataset", str(problems)),
+        *(*server_args, "--model", str(tiny_world / "model"), "--hf-dataset", str(problems)),
         *("--prompt-column", "problem", "--max-new-tokens", "4", "--num-generations", "2"),
         *("--input-batch-size", "2", "--client-replicas", "2", "--timeout", "120", "--output-dir", str(output)),
     )
-    state = slurm_cluster.wait(job, timeout=500)
+    state = slurm_cluster.wait(job, timeout=600)
     log = slurm_cluster.logs(job)
     assert state["JobState"] == "COMPLETED", log
     assert "Ray cluster: 2 nodes (10.93.213.11, 10.93.213.12)" in log, log
+    if server == "vllm":
+        assert "No GPU on or1-node1: vLLM's CPU build, one replica" in log, log
+        assert "Resolved architecture: Qwen2ForCausalLM" in log and "POST /v1/chat/completions" in log, log
 
     from open_r1.utils.data import load_dataset_any
 
