@@ -115,12 +115,32 @@ def reference_table(reference: dict) -> str:
     return "\n".join(lines)
 
 
+def cpu_capability() -> dict:
+    """The CPU kernel family torch dispatches to in this process (DEFAULT, AVX2, AVX512, ...) and the
+    ATEN_CPU_CAPABILITY that forced it, if any: the trained weights, hence the demo's numbers, depend on it."""
+    import torch
+
+    return {"cpu_capability": torch.backends.cpu.get_cpu_capability(),
+            "aten_cpu_capability": os.environ.get("ATEN_CPU_CAPABILITY")}  # fmt: skip
+
+
+def describe_capability(run: dict) -> str:
+    """'AVX2' or 'AVX2 (ATEN_CPU_CAPABILITY=avx2)'; a reference run measured before capabilities were recorded
+    is named by its kernels label."""
+    if not run.get("cpu_capability"):
+        return f"{run.get('kernels', 'unknown')} kernels"
+    forced = run.get("aten_cpu_capability")
+    return run["cpu_capability"] + (f" (ATEN_CPU_CAPABILITY={forced})" if forced else "")
+
+
 def compare_with_reference(metrics: dict, reference: dict) -> list[str]:
-    """This run's numbers beside the README's range, one line per metric."""
+    """This run's numbers beside the README's range, one line per metric, with the CPU capability of each."""
     runs = reference["runs"]
+    paths = sorted({describe_capability(r) for r in runs})
     lines = [
+        f"This run ran on CPU capability {describe_capability(metrics)}.",
         f"This run beside the README's range ({len(runs)} runs: seeds "
-        f"{', '.join(str(s) for s in sorted({r['seed'] for r in runs}))}, native and unvectorised CPU kernels; "
+        f"{', '.join(str(s) for s in sorted({r['seed'] for r in runs}))}; CPU kernel paths {', '.join(paths)}; "
         f"{reference['measured']}):",
         f"  {'metric':<22}{'this run':>9}   {'README mean':>11}   {'README range':<13}",
     ]
@@ -206,8 +226,8 @@ def write_report(output_dir: str, metrics: dict, plots: list[str]) -> None:
         "# open-r1 demo report",
         "",
         f"Seed {metrics['seed']}, {metrics['test_problems']} held-out problems, pass@1 over "
-        f"{metrics['num_samples']} samples at temperature {metrics['temperature']}; device {metrics['device']}; "
-        f"total {metrics['total_seconds']:.0f} s.",
+        f"{metrics['num_samples']} samples at temperature {metrics['temperature']}; device {metrics['device']}, "
+        f"CPU capability {describe_capability(metrics)}; total {metrics['total_seconds']:.0f} s.",
         "",
         "| stage | pass@1 | greedy accuracy | format reward | careful share |",
         "| --- | --- | --- | --- | --- |",
@@ -268,7 +288,7 @@ def main():
     with open(os.path.join(world, "test.jsonl")) as file:
         test = [json.loads(line) for line in file][: args.test_problems]
     metrics = {"seed": args.seed, "test_problems": len(test), "num_samples": args.num_samples,
-               "temperature": args.temperature, "device": "cuda" if torch.cuda.is_available() else "cpu"}  # fmt: skip
+               "temperature": args.temperature, "device": "cuda" if torch.cuda.is_available() else "cpu", **cpu_capability()}  # fmt: skip
     for stage, path in (("base", f"{world}/model"), ("sft", sft_dir), ("grpo", grpo_dir)):
         result = evaluate_model(
             path,
@@ -294,7 +314,8 @@ def main():
         json.dump(metrics, file, indent=2)
     write_report(out, metrics, plot_report(out, metrics, sft_history, grpo_history, shares))
 
-    print(f"\nDemo finished in {metrics['total_seconds']:.0f} s. Report: {out}/report.md")
+    print(f"\nDemo finished in {metrics['total_seconds']:.0f} s on CPU capability {describe_capability(metrics)}. "
+          f"Report: {out}/report.md")  # fmt: skip
     for stage in ("base", "sft", "grpo"):
         print(
             f"  {stage:>4}: pass@1 {metrics[f'{stage}_accuracy']:.3f}  greedy {metrics[f'{stage}_greedy_accuracy']:.3f}"

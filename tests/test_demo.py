@@ -44,6 +44,13 @@ def test_shortened_demo_writes_metrics_report_and_plots(tmp_path):
             assert 0.0 <= metrics[f"{stage}_{key}"] <= 1.0
     assert len(metrics["grpo_careful_share_per_step"]) == 3  # one share per GRPO step, from trl's completion logs
     assert "beside the README's range" in result.stdout
+    # The kernel family the run trained on is recorded and shown beside the range (it moves the numbers).
+    import torch
+
+    assert metrics["cpu_capability"] == torch.backends.cpu.get_cpu_capability()
+    assert metrics["aten_cpu_capability"] == entry_point_env().get("ATEN_CPU_CAPABILITY")
+    assert f"This run ran on CPU capability {metrics['cpu_capability']}" in result.stdout
+    assert f"CPU capability {metrics['cpu_capability']}" in (tmp_path / "report.md").read_text()
     assert len(metrics["checks"]) == 4 and result.stdout.count("  [ok] ") + result.stdout.count("  [MISSED] ") == 4
     report = (tmp_path / "report.md").read_text()
     for name in ("sft_loss.png", "grpo_reward.png", "accuracy.png", "behaviour.png"):
@@ -93,3 +100,18 @@ def test_the_comparison_flags_a_run_outside_the_readme_range():
     assert "0.750" in pass_at_1 and "0.700-0.800" in pass_at_1 and pass_at_1.endswith("in range")
     lines = compare_with_reference({**run, "grpo_accuracy": 0.95}, reference)
     assert next(line for line in lines if line.strip().startswith("GRPO pass@1")).endswith("outside the range")
+
+
+def test_the_comparison_names_the_cpu_capability_of_the_run_and_of_the_range():
+    sys.path.insert(0, str(REPO_ROOT / "scripts"))
+    from demo import compare_with_reference
+
+    run = {"seed": 0, "sft_accuracy": 0.5, "grpo_accuracy": 0.7, "sft_greedy_accuracy": 0.5,
+           "grpo_greedy_accuracy": 0.8, "sft_format_reward": 1.0, "sft_careful_share": 0.4,
+           "grpo_careful_share": 0.9}  # fmt: skip
+    reference = {"measured": "today", "runs": [
+        {**run, "cpu_capability": "AVX512", "aten_cpu_capability": None},
+        {**run, "seed": 1, "cpu_capability": "DEFAULT", "aten_cpu_capability": "default"}]}  # fmt: skip
+    lines = compare_with_reference({**run, "cpu_capability": "AVX2", "aten_cpu_capability": "avx2"}, reference)
+    assert lines[0] == "This run ran on CPU capability AVX2 (ATEN_CPU_CAPABILITY=avx2)."
+    assert "CPU kernel paths AVX512, DEFAULT (ATEN_CPU_CAPABILITY=default);" in lines[1]
