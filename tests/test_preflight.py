@@ -68,9 +68,7 @@ def test_a_missing_dataset_file_names_the_nearest_ones(tiny_world, tiny):
     message = one_line_failure(
         "sft.py", "--config", SFT_RECIPE, *tiny, "--dataset_name", str(tiny_world / "stf.jsonl")
     )
-    assert message.startswith(
-        f"Dataset {tiny_world / 'stf.jsonl'} does not exist. Did you mean {tiny_world / 'sft.jsonl'}"
-    )
+    assert message == f"Dataset {tiny_world / 'stf.jsonl'} does not exist. Did you mean {tiny_world / 'sft.jsonl'}?"
 
 
 def test_a_missing_mixture_dataset_is_found_too(tiny_world, tiny):

@@ -42,12 +42,44 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-import transformers
-from trl import ModelConfig
-
-from open_r1.configs import GRPOConfig, GRPOScriptArguments, ScriptArguments, SFTConfig, check_reward_weights
 from open_r1.utils.inputs import read_recipe
-from open_r1.utils.recipe_parser import OpenR1Parser
+
+
+def _unreadable_recipe(argv: list[str]) -> str | None:
+    """Why the recipe of `argv` cannot be read (missing, with the nearest names; not YAML, with the line), or None."""
+    config_path = _config_path(argv)
+    try:
+        if config_path is not None:
+            read_recipe(config_path)
+    except (OSError, ValueError) as error:
+        return str(error)
+    return None
+
+
+def _config_path(args: list[str]) -> str | None:
+    for index, arg in enumerate(args):
+        if arg == "--config" and index + 1 < len(args):
+            return args[index + 1]
+        if arg.startswith("--config="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+if __name__ == "__main__" and _unreadable_recipe(sys.argv[1:]):  # before torch and trl load (5-30 s)
+    print(f"Recipe check: FAILED: {_unreadable_recipe(sys.argv[1:])}")
+    sys.exit(1)
+
+import transformers  # noqa: E402
+from trl import ModelConfig  # noqa: E402
+
+from open_r1.configs import (  # noqa: E402
+    GRPOConfig,
+    GRPOScriptArguments,
+    ScriptArguments,
+    SFTConfig,
+    check_reward_weights,
+)
+from open_r1.utils.recipe_parser import OpenR1Parser  # noqa: E402
 
 
 TASK_CLASSES = {
@@ -97,15 +129,6 @@ def _pop_check_options(argv: list[str]) -> tuple[list[str], int | None, str | No
     if known.num_processes is not None and known.num_processes < 1:
         raise ValueError(f"--num_processes must be at least 1, got {known.num_processes}.")
     return rest, known.num_processes, known.task
-
-
-def _config_path(args: list[str]) -> str | None:
-    for index, arg in enumerate(args):
-        if arg == "--config" and index + 1 < len(args):
-            return args[index + 1]
-        if arg.startswith("--config="):
-            return arg.split("=", 1)[1]
-    return None
 
 
 def recipe_process_count(config_path: str | None) -> int | None:
@@ -349,14 +372,11 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"Recipe check: FAILED: {error}", file=sys.stdout)
         return 1
-    config_path = _config_path(argv)
-    if config_path is not None:
-        try:
-            read_recipe(config_path)
-        except (OSError, ValueError) as error:  # missing (with the nearest names) or not YAML (with the line)
-            print(f"Recipe check: FAILED: {error}", file=sys.stdout)
-            return 1
-    task = task or task_of_recipe(config_path)
+    unreadable = _unreadable_recipe(argv)
+    if unreadable:
+        print(f"Recipe check: FAILED: {unreadable}", file=sys.stdout)
+        return 1
+    task = task or task_of_recipe(_config_path(argv))
     if task is None:
         print(
             "Recipe check: FAILED: say which entry point reads the recipe with --task sft or --task grpo (it is "

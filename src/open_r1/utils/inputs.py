@@ -52,6 +52,9 @@ def did_you_mean(path: str) -> str:
     close = difflib.get_close_matches(missing, names, n=3, cutoff=0.6)
     if not close:
         return ""
+    # Only the names about as near as the nearest: `config_dem.yaml` is `config_demo.yaml`, not `config_code.yaml`.
+    best = difflib.SequenceMatcher(None, missing, close[0]).ratio()
+    close = [name for name in close if difflib.SequenceMatcher(None, missing, name).ratio() >= best - 0.05]
     shown = [os.path.join(parent, name) if parent else name for name in close]
     return f" Did you mean {' or '.join(shown)}?"
 
