@@ -40,8 +40,9 @@ _deps = [
     "latex2sympy2_extended==1.0.6",
     "lighteval==0.13.0",
     # `make evaluate`'s default backend: lighteval's litellm client against `vllm serve` (open_r1.utils.served_model);
-    # lighteval 0.13 turns on litellm's DISK cache at import, which litellm 1.109 removed (lighteval asks >=1.66).
-    "litellm[caching]==1.108.14",
+    # lighteval 0.13 turns on litellm's DISK cache at import, which litellm 1.109 removed (lighteval asks >=1.66);
+    # from 1.100 litellm requires boto3, whose newest releases pip must backtrack from beside inspect-ai's aiobotocore.
+    "litellm[caching]==1.90.7",
     "liger-kernel>=0.6.0",
     "math-verify==0.5.2",
     "matplotlib>=3.8",
