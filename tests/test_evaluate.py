@@ -349,6 +349,16 @@ def test_evaluate_script_offline_without_data_fails_in_one_line_before_lighteval
     assert line.startswith("error: gpqa has no data: offline mode is on") and "hf auth login" in line, line
 
 
+def test_a_mistyped_model_folder_is_one_line_naming_the_folder_before_anything_starts(tiny_world):
+    env = {**entry_point_env(), "MODEL": str(tiny_world / "modell"), "TASK": "aime24"}
+    result = subprocess.run(
+        ["bash", "scripts/evaluate.sh"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    (line,) = result.stderr.strip().splitlines()
+    assert line == f"error: Model folder {tiny_world / 'modell'} does not exist. Did you mean {tiny_world / 'model'}?"
+
+
 def test_evaluate_script_names_the_known_tasks_on_a_typo():
     env = {**entry_point_env(), "MODEL": "org/model", "TASK": "aime", "DRY_RUN": "1"}
     result = subprocess.run(

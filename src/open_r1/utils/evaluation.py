@@ -40,6 +40,8 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
+from open_r1.utils.inputs import check_local_model
+
 
 logger = logging.getLogger(__name__)
 # Benchmark name (as recipes, `make evaluate TASK=` and Slurm jobs spell it) -> lighteval task spec `<task>|<shots>`.
@@ -661,6 +663,8 @@ def main(argv: list[str] | None = None) -> int:
             if (num_samples or 1) > 1:
                 raise ValueError("--temperature 0 is greedy decoding, one sample per problem: drop --num-samples.")
             num_samples = 1
+        # A mistyped local folder would otherwise be taken for a hub id: 200 lines of lighteval's or vLLM's traceback.
+        check_local_model(args.model)
         if args.task_spec:
             expected = ",".join(LIGHTEVAL_TASKS[name] for name in resolve_benchmarks(args.task))
             if args.task_spec != expected:
@@ -697,8 +701,9 @@ def main(argv: list[str] | None = None) -> int:
         # the arguments' checks, before the hub is asked and a server started (the model config file comes later)
         lighteval_command(**{**command_args, "system_prompt": None}, server_url=server_url or "-")
         data_folders, data_warnings = resolve_data(resolve_benchmarks(args.task), args.data_dir or None)
-    except (ValueError, FileNotFoundError) as error:
-        parser.error(str(error))
+    except (ValueError, FileNotFoundError) as error:  # a wrong value: its one line, not argparse's usage block
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     except BenchmarkDataUnavailable as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
