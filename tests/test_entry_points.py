@@ -59,9 +59,11 @@ def test_grpo_trains_saves_and_the_model_generates(tiny_world, tmp_path):
     assert state["global_step"] == 6
     logged = [entry for entry in state["log_history"] if "reward" in entry]
     assert logged, state["log_history"]
-    # Both rewards of the recipe were computed and logged by name.
-    assert any(key.startswith("rewards/accuracy_reward") for key in logged[0])
-    assert any(key.startswith("rewards/format_reward") for key in logged[0])
+    # Every reward of the recipe was computed and logged by name.
+    for reward in ("accuracy_reward", "format_reward", "len_reward"):
+        assert any(key.startswith(f"rewards/{reward}") for key in logged[0]), logged[0]
+    # A gradient flowed: the rewards differed within a group at some step (all-equal rewards give loss 0, grad 0).
+    assert any(entry["grad_norm"] > 0 and entry["reward_std"] > 0 for entry in logged), logged
     assert_model_reloads_and_generates(output_dir)
 
 
