@@ -323,7 +323,7 @@ def main():
         )
     if os.path.exists(REFERENCE_RUNS):  # absent only while scripts/demo_spread.py measures a new reference
         print("\n".join(compare_with_reference(metrics, load_reference())))
-    print("Exact numbers depend on the CPU (README, Quick start); what the run must show, on any CPU:")
+    print("Exact numbers depend on the CPU (README, The demo); what the run must show, on any CPU:")
     for statement, holds in metrics["checks"].items():
         print(f"  [{'ok' if holds else 'MISSED'}] {statement}")
 

@@ -18,8 +18,8 @@
     result.status, result.returncode, result.stdout   # ("exited", 0, "hi\\n")
 
 runner.py is the caller's side (limits, output caps, deadlines, probing the machine); init.py builds the isolation
-around one program (cgroups.py and workdir.py: the per-run cgroups and the work dir). The README's "local sandbox"
-section says what is guaranteed, and on which OS feature each guarantee rests.
+around one program (cgroups.py and workdir.py: the per-run cgroups and the work dir). docs/sandbox.md (linked from
+the README's "local sandbox" section) says what is guaranteed, and on which OS feature each guarantee rests.
 """
 
 from .runner import (

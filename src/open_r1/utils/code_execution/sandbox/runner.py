@@ -19,7 +19,7 @@ program (see init.py). This side writes stdin, reads stdout/stderr with a cap, k
 the wall-clock deadline, waits until every process of the run is gone, and only then cleans up (workdir.py).
 Nothing a program does makes a run raise: whatever fails is the run's `sandbox_error`. Isolation modes, strongest
 first; the first that works on this machine is used and every guarantee it lacks is logged as a warning (the
-README's table):
+table of docs/sandbox.md):
 
     root    caller is root: new mount/net/pid/ipc/uts namespaces, a read-only whitelisted root, and the program
             runs as a uid of its own (one per concurrent run), so RLIMIT_NPROC and file permissions bind it
@@ -129,7 +129,7 @@ class RunResult:
 
 @dataclass(frozen=True)
 class Isolation:
-    """One way of isolating programs, and what it guarantees (the README's table is generated from this)."""
+    """One way of isolating programs, and what it guarantees (docs/sandbox.md's table says it in words)."""
 
     mode: str
     namespaces: tuple[str, ...]
