@@ -13,6 +13,7 @@ import pickle
 import shlex
 import subprocess
 import sys
+import time
 import zlib
 from pathlib import Path
 from types import SimpleNamespace
@@ -359,6 +360,42 @@ def test_a_mistyped_model_folder_is_one_line_naming_the_folder_before_anything_s
     assert line == f"error: Model folder {tiny_world / 'modell'} does not exist. Did you mean {tiny_world / 'model'}?"
 
 
+def test_prompts_cut_to_fit_the_context_get_one_warning_line(tiny_world, tmp_path, capsys):
+    """lighteval's transformers backend cuts a prompt that does not fit and leaves its batch one new token, silently;
+    `make evaluate` counts each prompt again and says so after the run."""
+    from datasets import Dataset
+    from transformers import AutoTokenizer
+
+    model = str(tiny_world / "model")
+    tokenizer = AutoTokenizer.from_pretrained(model)
+    queries = ["What is 2 + 3?", "What is 7 + 1 - 5? " * 20, "What is 4 + 4?"]
+    lengths = [
+        len(
+            tokenizer.apply_chat_template(
+                [{"role": "user", "content": q}], add_generation_prompt=True, return_dict=False
+            )
+        )
+        for q in queries
+    ]
+    kept = [lengths[0], lengths[1] - 37, lengths[2]]  # the second lost 37 tokens; the others are whole (padded)
+    padding = [5, 0, 3]
+    rows = [
+        {"doc": {"query": q}, "model_response": {"input_tokens": [0] * (k + p), "padded_tokens_count": p}}
+        for q, k, p in zip(queries, kept, padding)
+    ]
+    folder = tmp_path / "details" / "2026-12-06T00-00-00"
+    folder.mkdir(parents=True)
+    Dataset.from_list(rows).to_parquet(str(folder / "details_open_r1:math_500|0_2026.parquet"))
+    capsys.readouterr()  # datasets' progress bar
+    assert evaluation.warn_about_cut_prompts(str(tmp_path), since=0, model=model) == 1
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("warning: 1 of 3 prompts were cut to fit the context (by up to 37 tokens)")
+    assert "MAX_MODEL_LENGTH" in line
+    # Details of an earlier run are not this run's: no warning.
+    assert evaluation.warn_about_cut_prompts(str(tmp_path), since=time.time() + 60, model=model) == 0
+    assert capsys.readouterr().err == ""
+
+
 def test_evaluate_script_names_the_known_tasks_on_a_typo():
     env = {**entry_point_env(), "MODEL": "org/model", "TASK": "aime", "DRY_RUN": "1"}
     result = subprocess.run(
@@ -555,9 +592,10 @@ def test_make_evaluate_on_cpu_writes_a_result_the_summary_renders(tiny_world, tm
     value = run["results"]["open_r1:math_500|0"]["pass@k:k=1&n=4"]
     assert 0.0 <= value <= 1.0
 
-    (details_file,) = output_dir.glob("details/**/details_*.parquet")
+    (details_file,) = output_dir.glob("details/*/details_*.parquet")  # beside the results, not under the model's name
     details = upload_details.load_details([str(details_file)])["train"]
     assert details.num_rows == 8
+    assert "were cut to fit the context" not in result.stdout  # MAX_MODEL_LENGTH=2048 fits the MATH prompts
     assert all(len(row["model_response"]["text"]) == 4 for row in details)  # n samples per problem, sampled
     assert any(len(set(row["model_response"]["text"])) > 1 for row in details)
 

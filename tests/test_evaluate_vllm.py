@@ -48,7 +48,7 @@ def make_evaluate(**variables: str) -> subprocess.CompletedProcess:
 
 def read_run(output_dir) -> tuple[dict, list[dict]]:
     (results_file,) = output_dir.glob("results_*.json")
-    (details_file,) = output_dir.glob("details/**/details_*.parquet")
+    (details_file,) = output_dir.glob("details/*/details_*.parquet")  # beside the results, as the README says
     return json.loads(results_file.read_text()), list(upload_details.load_details([str(details_file)])["train"])
 
 
@@ -94,6 +94,10 @@ def test_make_evaluate_with_no_backend_serves_the_model_and_writes_its_result(ti
     server_line = next(line for line in result.stdout.splitlines() if "open_r1.utils.vllm_runtime serve" in line)
     port = int(re.search(r"--port (\d+)", server_line).group(1))
     assert "--max-model-len 512" in server_line  # the tiny model's own context, not the published 32768
+    # ... which leaves the AIME prompts far less than the published 32768 new tokens: said before generating.
+    assert "warning: 2 of 2 prompts leave less than the 32768 new tokens asked in the server's context of 512" in (
+        result.stdout
+    )
     assert not port_is_open(port)  # the server stopped with the evaluation
 
     run, details = read_run(output_dir)
@@ -111,6 +115,7 @@ def test_greedy_vllm_and_transformers_give_the_same_generations_and_score(served
         MODEL=model, SERVER_URL=served_tiny_model.base_url, OUTPUT_DIR=str(tmp_path / "v"), **GREEDY
     )
     assert served.returncode == 0, served.stdout[-6000:]
+    assert "prompts leave less than" not in served.stdout  # 48 new tokens fit the 2048 context
     local = make_evaluate(
         MODEL=model, BACKEND="accelerate", MAX_MODEL_LENGTH=str(CONTEXT), OUTPUT_DIR=str(tmp_path / "t"), **GREEDY
     )

@@ -382,6 +382,27 @@ def _serve_litellm_models_with_our_client() -> None:
     model_loader.LiteLLMClient = ServedModelClient
 
 
+def _details_straight_in_the_output_dir() -> None:
+    """Details in <output_dir>/details/<time>/, as results are in <output_dir>: lighteval nests them under the model's
+    name, which `make evaluate`'s output dir already is (data/evals/data/tiny/model/details/data/tiny/model/...)."""
+    from lighteval.logging.evaluation_tracker import EvaluationTracker
+
+    nested = EvaluationTracker._get_details_sub_folder
+    if getattr(nested, "_open_r1", False):
+        return
+
+    def details_sub_folder(self, date_id: str):
+        model_name = self.general_config_logger.model_name
+        self.general_config_logger.model_name = ""  # lighteval appends the name to <output_dir>/details
+        try:
+            return nested(self, date_id)
+        finally:
+            self.general_config_logger.model_name = model_name
+
+    details_sub_folder._open_r1 = True
+    EvaluationTracker._get_details_sub_folder = details_sub_folder
+
+
 def main() -> None:
     """`lighteval <args>` for open-r1's tasks, with two fixes to lighteval 0.13 that the R1 evaluation needs.
 
@@ -397,6 +418,7 @@ def main() -> None:
     - A vLLM server as the model (`endpoint litellm`, what `make evaluate` runs by default): lighteval 0.13's own
       vLLM backend needs vllm<0.10.2 and a module vLLM no longer has, so the model is served with `vllm serve` and
       reached through open_r1.utils.served_model (see `_serve_litellm_models_with_our_client`).
+    - Details beside the results (`_details_straight_in_the_output_dir`).
     Otherwise this is lighteval's own command line.
     """
     _serve_litellm_models_with_our_client()
@@ -405,6 +427,7 @@ def main() -> None:
     Registry._load_from_files = staticmethod(_no_builtin_tasks)
     Registry._load_from_subdirs = staticmethod(_no_builtin_tasks)
     GenerationParameters.to_transformers_dict = _transformers_generation_kwargs_sampling
+    _details_straight_in_the_output_dir()
     sys.argv[0] = "lighteval"
     app()
 

@@ -35,6 +35,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import urllib.request
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -664,7 +665,13 @@ def main(argv: list[str] | None = None) -> int:
                 raise ValueError("--temperature 0 is greedy decoding, one sample per problem: drop --num-samples.")
             num_samples = 1
         # A mistyped local folder would otherwise be taken for a hub id: 200 lines of lighteval's or vLLM's traceback.
-        check_local_model(args.model)
+        # A dry run may print the commands for a model that a run before it will write: a warning then.
+        try:
+            check_local_model(args.model)
+        except FileNotFoundError as error:
+            if not args.dry_run:
+                raise
+            print(f"warning: {error}", file=sys.stderr)
         if args.task_spec:
             expected = ",".join(LIGHTEVAL_TASKS[name] for name in resolve_benchmarks(args.task))
             if args.task_spec != expected:
@@ -749,8 +756,52 @@ def main(argv: list[str] | None = None) -> int:
     if server is not None:
         Path(output_dir).mkdir(parents=True, exist_ok=True)
         print(f"Starting the vLLM server (its log: {server.log_path}) ...", flush=True)
+    started = time.time()
     with server if server is not None else nullcontext():
-        return subprocess.run(command, env={**os.environ, **env}).returncode
+        returncode = subprocess.run(command, env={**os.environ, **env}).returncode
+    if returncode == 0 and backend == "accelerate":  # the served path warns before generating (served_model)
+        warn_about_cut_prompts(output_dir, since=started, model=args.model, revision=args.revision or None)
+    return returncode
+
+
+def warn_about_cut_prompts(output_dir: str, since: float, model: str, revision: str | None = None) -> int:
+    """One warning line when lighteval's transformers backend cut prompts to fit the context (it does so silently,
+    leaving such a batch one new token). Each problem of the details written since `since` is put in the model's
+    chat template again, as lighteval does, counted with its tokenizer, and compared with the tokens the model was
+    given (its input less the padding). lighteval's own `truncated_tokens_count` subtracts a token count from the
+    prompt's length in characters, so it is not used. Returns the number of problems whose prompt was cut."""
+    import pyarrow.parquet as pq
+
+    files = [path for path in Path(output_dir).glob("details/**/details_*.parquet") if path.stat().st_mtime >= since]
+    if not files:
+        return 0
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(model, revision=revision)
+    tokenizer.model_max_length = sys.maxsize  # counting a prompt longer than the model's context is the point here
+    cut, total, worst = 0, 0, 0
+    for path in files:
+        table = pq.read_table(path, columns=["doc", "model_response"])
+        for doc, response in zip(table.column("doc").to_pylist(), table.column("model_response").to_pylist()):
+            if not doc or not response or response.get("input_tokens") is None:
+                continue
+            given = len(response["input_tokens"]) - (response.get("padded_tokens_count") or 0)
+            text = doc["query"]
+            if tokenizer.chat_template:
+                messages = [{"role": "user", "content": text}]
+                text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+            prompt = len(tokenizer(text, add_special_tokens=False)["input_ids"])
+            total += 1
+            if prompt > given:
+                cut, worst = cut + 1, max(worst, prompt - given)
+    if cut:
+        print(
+            f"warning: {cut} of {total} prompts were cut to fit the context (by up to {worst} tokens), and lighteval "
+            "then generates one token for every prompt of their batch: these scores mean nothing. A longer "
+            "MAX_MODEL_LENGTH fits them.",
+            file=sys.stderr,
+        )
+    return cut
 
 
 if __name__ == "__main__":

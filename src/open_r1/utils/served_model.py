@@ -78,6 +78,7 @@ LiteLLMClient, LiteLLMModelConfig = _litellm_model.LiteLLMClient, _litellm_model
 
 logger = logging.getLogger(__name__)
 PROVIDER = "hosted_vllm"  # litellm's provider for vLLM's server: OpenAI's API, no API key needed
+SHORTENED_BUDGET_WARNING = 0.9  # warn when a prompt leaves less than this share of the asked new tokens
 CACHE_WRITE_INTERVAL = 60.0  # seconds between cache writes while problems finish (each write rewrites the file)
 # Fields of the model config that say how to reach the server, not what it generates: not part of the cache key.
 TRANSPORT_FIELDS = {
@@ -242,6 +243,7 @@ class ServedModelClient(LiteLLMClient):
                 f"{len(too_long)} prompt(s) leave no room to generate in the server's context of {self.max_length} "
                 f"tokens ({examples}). Serve the model with a longer context (MAX_MODEL_LENGTH)."
             )
+        self._warn_about_shortened_budgets(docs, lengths, budgets)
 
         def answer(index: int) -> ModelResponse:
             doc = docs[index]
@@ -270,6 +272,26 @@ class ServedModelClient(LiteLLMClient):
             self._run(answer, len(docs), "Problems", on_result)
         finally:
             write_cache()  # what finished is kept, even when a request failed or the run was interrupted
+
+    def _warn_about_shortened_budgets(self, docs: list[Doc], lengths: list, budgets: list) -> None:
+        """One warning line when prompts leave much less of the context than the generation budget asks: their
+        answers are cut short, which lowers the score without an error. A tenth is allowed: the published protocol
+        (32768 new tokens in a 32768 context) always leaves a little less than asked, by the prompt's length."""
+        asked = [self.generation_parameters.max_new_tokens or doc.generation_size for doc in docs]
+        short = [
+            i
+            for i, budget in enumerate(budgets)
+            if asked[i] is not None and budget is not None and budget < SHORTENED_BUDGET_WARNING * asked[i]
+        ]
+        if short:
+            longest = max(lengths[i] for i in short)
+            print(
+                f"warning: {len(short)} of {len(docs)} prompts leave less than the {max(asked[i] for i in short)} new "
+                f"tokens asked in the server's context of {self.max_length} (the longest prompt has {longest} "
+                f"tokens): their answers are cut short. MAX_MODEL_LENGTH={longest + max(asked[i] for i in short)} "
+                "fits them.",
+                flush=True,
+            )
 
     def _run(self, work, count: int, description: str, on_result=None) -> list:
         """work(0..count-1) on `concurrent_requests` daemon threads; results in order; the first error is raised.
