@@ -32,6 +32,21 @@ def entry_point_env() -> dict[str, str]:
     return env
 
 
+@pytest.fixture(scope="session")
+def env_without_torch(tmp_path_factory) -> dict[str, str]:
+    """entry_point_env() with a `torch` first on the path whose import fails, naming itself: a command that must
+    answer before torch loads (a bad input, checked in a fraction of a second) shows it did, whatever the machine's
+    load, where a wall-clock bound would only show the machine was idle."""
+    folder = tmp_path_factory.mktemp("torch_import_fails")
+    (folder / "torch").mkdir()
+    (folder / "torch" / "__init__.py").write_text(
+        'raise ImportError("torch was imported before the inputs were checked")\n'
+    )
+    env = entry_point_env()
+    env["PYTHONPATH"] = f"{folder}{os.pathsep}{env['PYTHONPATH']}"
+    return env
+
+
 def launch_command(script: str, *args: str, num_processes: int = 1) -> list[str]:
     """`accelerate launch src/open_r1/<script> ...`, exactly as the README tells users to run it."""
     return [

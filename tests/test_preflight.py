@@ -7,7 +7,6 @@ nearest existing names, and exit status 1; `OPEN_R1_DEBUG=1` shows the traceback
 
 import subprocess
 import sys
-import time
 
 import pytest
 from conftest import REPO_ROOT, entry_point_env
@@ -17,26 +16,32 @@ SFT_RECIPE = "recipes/tiny/sft/config_demo.yaml"
 GRPO_RECIPE = "recipes/tiny/grpo/config_demo.yaml"
 
 
+ENV_WITHOUT_TORCH: dict[str, str] = {}
+
+
+@pytest.fixture(autouse=True)
+def _torch_fails_to_import(env_without_torch):
+    ENV_WITHOUT_TORCH.update(env_without_torch)
+
+
 def run(script: str, *args: str, env: dict | None = None):
-    started = time.monotonic()
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, f"src/open_r1/{script}", *args],
         cwd=REPO_ROOT,
-        env=env or entry_point_env(),
+        env=env or ENV_WITHOUT_TORCH,
         capture_output=True,
         text=True,
         timeout=120,
     )
-    return result, time.monotonic() - started
 
 
 def one_line_failure(script: str, *args: str) -> str:
-    result, seconds = run(script, *args)
+    # torch alone takes 2-30 s to import on this kind of machine: here its import fails, so a check made after it
+    # would end in that ImportError instead of the message asserted below.
+    result = run(script, *args)
     assert result.returncode == 1, result.stdout + result.stderr
     lines = (result.stdout + result.stderr).strip().splitlines()
     assert len(lines) == 1, lines
-    # torch alone takes 2-30 s to import on this kind of machine; the checks take a fraction of a second.
-    assert seconds < 8, seconds
     assert lines[0].startswith(f"{script}: error: ")
     return lines[0].removeprefix(f"{script}: error: ")
 
@@ -123,7 +128,7 @@ def test_hub_ids_are_left_to_the_hub(tiny_world):
 def test_the_debug_switch_shows_the_traceback(tiny):
     env = entry_point_env()
     env["OPEN_R1_DEBUG"] = "1"
-    result, _ = run("sft.py", "--config", "recipes/tiny/sft/config_dem.yaml", *tiny, env=env)
+    result = run("sft.py", "--config", "recipes/tiny/sft/config_dem.yaml", *tiny, env=env)
     assert result.returncode == 1
     assert "Traceback (most recent call last)" in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("FileNotFoundError: Recipe recipes/tiny/sft/config_dem")

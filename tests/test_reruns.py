@@ -8,7 +8,6 @@ before loading anything, naming what differs.
 
 import hashlib
 import json
-import time
 
 import pytest
 from conftest import run_entry_point, tiny_overrides
@@ -34,13 +33,11 @@ def test_a_finished_run_relaunched_trains_nothing_and_keeps_its_model(finished_s
     output_dir, args = finished_sft_run
     model = digest(output_dir / "model.safetensors")
     checkpoints = sorted(p.name for p in output_dir.glob("checkpoint-*"))
-    started = time.monotonic()
     result = run_entry_point("sft.py", *args, launcher="python")
     assert result.returncode == 0, result.stdout[-4000:]
     last = result.stdout.strip().splitlines()[-1]
     assert last.startswith(f"{output_dir} is already finished (step 20 of 20; model saved there)"), last
     assert "Loading weights" not in result.stdout and "***** Running training *****" not in result.stdout
-    assert time.monotonic() - started < 60
     assert sorted(p.name for p in output_dir.glob("checkpoint-*")) == checkpoints  # no checkpoint-21
     assert digest(output_dir / "model.safetensors") == model
     assert json.loads((output_dir / "trainer_state.json").read_text())["global_step"] == 20
