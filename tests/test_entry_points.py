@@ -178,10 +178,10 @@ def test_bad_mixture_fails_fast(tmp_path):
     assert "must lie in (0, 1]" in out
 
 
-def test_unknown_recipe_key_fails_fast(tmp_path):
+def test_unknown_recipe_key_fails_fast(tiny_world, tmp_path):
     recipe = tmp_path / "recipe.yaml"
     recipe.write_text(Path(REPO_ROOT / SFT_RECIPE).read_text() + "\nlearnig_rate: 0.1\n")
-    out = fail_fast("sft.py", str(recipe), tmp_path=tmp_path)
+    out = fail_fast("sft.py", str(recipe), "--dataset_name", str(tiny_world / "sft.jsonl"), tmp_path=tmp_path)
     assert "learnig_rate" in out and "did you mean learning_rate" in out
 
 
@@ -200,7 +200,7 @@ def test_num_generations_that_do_not_divide_the_batch_say_what_would(tiny_world,
 
 
 @pytest.mark.parametrize("script", ["sft.py", "grpo.py"])
-def test_help_starts_with_how_to_run_and_an_argparse_error_is_one_line(script):
+def test_help_starts_with_how_to_run_and_an_argparse_error_is_one_line(script, tiny_world, tmp_path):
     """--help printed 892 (SFT) / 1,519 (GRPO) lines, opening with a usage line of every option, and never said
     --config, --check or --num_processes; each argparse error printed that usage again above it."""
     result = run_entry_point(script, "--help", launcher="python", timeout=120)
@@ -210,7 +210,10 @@ def test_help_starts_with_how_to_run_and_an_argparse_error_is_one_line(script):
     assert f"python {script} --config RECIPE.yaml --check --num_processes N" in top
     assert "--resume_other_run" in top and "--start_over" in top
     recipe = SFT_RECIPE if script == "sft.py" else GRPO_RECIPE
-    result = run_entry_point(script, "--config", recipe, "--lr_scheduler_type", "cosin", launcher="python")
+    tiny = tiny_overrides(
+        tiny_world, tmp_path / "out", "sft" if script == "sft.py" else "grpo"
+    )  # a fresh clone has no data/tiny
+    result = run_entry_point(script, "--config", recipe, *tiny, "--lr_scheduler_type", "cosin", launcher="python")
     assert result.returncode == 2
     lines = result.stdout.strip().splitlines()
     assert lines[-1].startswith(f"{script}: error: argument --lr_scheduler_type/--lr-scheduler-type: invalid choice")
