@@ -33,7 +33,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-KERNELS = {"native": {}, "default": {"ATEN_CPU_CAPABILITY": "default"}}
+# Every kernel family torch can be forced to (as far as the CPU supports it; `native` is what it picks unforced).
+# Each run records the capability it actually ran on (metrics.json's cpu_capability).
+KERNELS = {"native": {}, **{name: {"ATEN_CPU_CAPABILITY": name} for name in ("default", "avx2", "avx512")}}
 
 
 def cpu_name() -> str:
