@@ -90,7 +90,10 @@ def test_a_missing_model_folder_says_so_instead_of_a_hub_repo_id_error(tiny_worl
     )  # fmt: skip
     assert message == f"Model folder {tiny_world / 'modell'} does not exist. Did you mean {tiny_world / 'model'}?"
     # A repository-relative path as the README writes it, in a world that has not been built.
-    message = one_line_failure("grpo.py", "--config", GRPO_RECIPE, "--model_name_or_path", "data/tiny-gone/model")
+    message = one_line_failure(
+        "grpo.py", "--config", GRPO_RECIPE, "--dataset_name", str(tiny_world / "grpo.jsonl"),
+        "--model_name_or_path", "data/tiny-gone/model",
+    )  # fmt: skip
     assert message.startswith("Model folder data/tiny-gone/model does not exist.")
 
 
