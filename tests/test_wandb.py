@@ -95,19 +95,19 @@ def test_grpo_logs_loss_and_each_rewards_mean_to_an_offline_wandb_run(tiny_world
         assert math.isfinite(row["train/loss"]) and "train/reward" in row
 
 
-def test_wandb_without_login_or_mode_fails_before_the_model_loads(tmp_path):
+def test_wandb_without_login_or_mode_fails_before_the_model_loads(tiny_world, tmp_path):
     env = {key: value for key, value in entry_point_env().items() if not key.startswith(("WANDB_", "NETRC"))}
     env["HOME"] = str(tmp_path)  # no ~/.netrc, so no `wandb login`
     command = [sys.executable, "src/open_r1/sft.py", "--config", "recipes/tiny/sft/config_demo.yaml"]
-    command += ["--model_name_or_path", str(tmp_path / "no-such-model"), "--output_dir", str(tmp_path / "out"), *RUN]
+    command += ["--model_name_or_path", str(tiny_world / "model"), "--dataset_name", str(tiny_world / "sft.jsonl")]
+    command += ["--output_dir", str(tmp_path / "out"), *RUN]
     result = run_command(command, timeout=120, env=env)
     assert result.returncode != 0
-    (message,) = [
-        line for line in result.stdout.splitlines() if line.startswith("ValueError: report_to includes wandb")
-    ]
-    assert "wandb login" in message and "WANDB_MODE=offline" in message
-    # The model path does not exist: had the model been loaded first, the run would have died of that instead.
-    assert not [line for line in result.stdout.splitlines() if "Error" in line and "no-such-model" in line]
+    lines = result.stdout.strip().splitlines()
+    assert lines[-1].startswith("sft.py: error: report_to includes wandb"), result.stdout[-3000:]
+    assert "wandb login" in lines[-1] and "WANDB_MODE=offline" in lines[-1]
+    # Said before the model loads: transformers' weight-loading progress never started.
+    assert "Loading weights" not in result.stdout
 
 
 def test_wandb_credentials_are_found_where_wandb_login_puts_them(tmp_path, monkeypatch):
