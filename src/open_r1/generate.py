@@ -30,12 +30,9 @@ then exits 1.
 """
 
 import argparse
-import json
 import logging
 import os
 import sys
-import urllib.error
-import urllib.request
 
 from jinja2 import Environment, meta
 
@@ -104,10 +101,11 @@ def build_llm(model: str, base_url: str, sampling: dict, timeout: int, retries: 
 def served_models(base_url: str) -> dict[str, dict]:
     """The models the server lists at /models, by name; empty where it lists none or does not answer there
     (`transformers serve` loads any model on demand and may answer 500)."""
+    from open_r1.utils.generation import served_models as list_served_models
+
     try:
-        with urllib.request.urlopen(base_url + "/models", timeout=10) as response:
-            return {entry["id"]: entry for entry in json.load(response).get("data", []) if "id" in entry}
-    except (urllib.error.URLError, OSError, ValueError, KeyError, TypeError, AttributeError):
+        return list_served_models(base_url, timeout=10)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}
 
 

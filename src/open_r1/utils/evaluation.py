@@ -25,7 +25,6 @@ import argparse
 import base64
 import difflib
 import hashlib
-import json
 import logging
 import os
 import re
@@ -36,11 +35,11 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
+from open_r1.utils.generation import served_models
 from open_r1.utils.inputs import check_local_model
 
 
@@ -461,13 +460,6 @@ def vllm_server(
         log_path=log_path,
         env=env,
     )
-
-
-def served_models(base_url: str, timeout: float = 30.0) -> dict[str, dict]:
-    """The models an OpenAI-compatible server serves (its /v1/models), by name; vLLM's entries hold `max_model_len`
-    and `root` (the folder or hub id it loaded)."""
-    with urllib.request.urlopen(f"{base_url.rstrip('/')}/models", timeout=timeout) as response:
-        return {entry["id"]: entry for entry in json.load(response)["data"]}
 
 
 def task_environment(

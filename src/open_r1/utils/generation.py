@@ -18,6 +18,7 @@ reached, instead of retrying for an hour against a typo. `TransformersServer` st
 free loopback port: the tests use it, and so can anyone who wants to try the generation scripts on a laptop.
 """
 
+import json
 import os
 import socket
 import subprocess
@@ -77,6 +78,13 @@ def wait_for_server(base_url: str, timeout: float, process: subprocess.Popen | N
             if time.monotonic() > deadline:
                 raise TimeoutError(f"The server at {base_url} was not ready after {timeout:.0f} s.") from None
             time.sleep(0.25)
+
+
+def served_models(base_url: str, timeout: float = 30.0) -> dict[str, dict]:
+    """The models an OpenAI-compatible server serves (its /v1/models), by name; vLLM's entries hold `max_model_len`
+    and `root` (the folder or hub id it loaded). Raises OSError where nothing answers."""
+    with urllib.request.urlopen(f"{base_url.rstrip('/')}/models", timeout=timeout) as response:
+        return {entry["id"]: entry for entry in json.load(response).get("data", []) if "id" in entry}
 
 
 def free_port() -> int:

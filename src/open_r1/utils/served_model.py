@@ -54,6 +54,8 @@ from lighteval.utils.utils import as_list  # noqa: E402
 from litellm.caching import caching  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
+from open_r1.utils.generation import served_models  # noqa: E402
+
 
 def _import_lightevals_litellm_module():
     """lighteval's litellm module, imported with litellm's disk cache left off.
@@ -103,9 +105,7 @@ class ServerSampleCache(SampleCache):
 
 def served_max_model_len(base_url: str, model: str, timeout: float = 30.0) -> int:
     """The context length the server at `base_url` serves `model` with (vLLM's /v1/models `max_model_len`)."""
-    response = requests.get(f"{base_url.rstrip('/')}/models", timeout=timeout)
-    response.raise_for_status()
-    models = {entry["id"]: entry for entry in response.json()["data"]}
+    models = served_models(base_url, timeout)
     if model not in models:
         raise ValueError(f"The server at {base_url} serves {sorted(models)}, not {model!r}.")
     length = models[model].get("max_model_len")
