@@ -155,7 +155,8 @@ class ScriptArguments(trl.ScriptArguments):
 
 REWARD_NAMES_HELP = (
     "Reward functions, by registry name: accuracy, format, reasoning_steps, cosine, repetition_penalty, length, "
-    "code, binary_code, ioi_code, cf_code, code_format, tag_count, soft_overlong_punishment."
+    "code, binary_code, ioi_code, cf_code, code_format, tag_count, soft_overlong_punishment; or your own function, "
+    "as `module:function` or `path/to/file.py:function` (README: Writing your own reward)."
 )
 
 
@@ -448,8 +449,36 @@ class GRPOConfig(trl.GRPOConfig, _OpenR1TrainingArguments):
     num_completions_to_print: int = field(
         default=0, metadata={"help": "Completions printed to the console at each logging step."}
     )
+    dynamic_sampling: bool = field(
+        default=False,
+        metadata={
+            "help": "DAPO's dynamic sampling (verl's `filter_groups`): train only on groups whose completions' rewards "
+            "differ, generating more prompts until the batch is full (open_r1.utils.dynamic_sampling)."
+        },
+    )
+    dynamic_sampling_metric: str | None = field(
+        default=None,
+        metadata={
+            "help": "The reward whose spread decides whether a group is kept: the name of one of `reward_funcs` (DAPO "
+            "filters on `accuracy`), or unset for the weighted sum of all rewards, the reward trl normalises."
+        },
+    )
+    dynamic_sampling_max_gen_batches: int = field(
+        default=10,
+        metadata={
+            "help": "Generation batches per step at most, the first included (verl's `max_num_gen_batches`; its "
+            "DAPO recipe uses 10). Then the rest of the batch is filled with groups of equal rewards, and a warning "
+            "says so."
+        },
+    )
 
     def __post_init__(self):
+        if self.dynamic_sampling and self.dynamic_sampling_max_gen_batches < 1:
+            raise ValueError(
+                f"dynamic_sampling_max_gen_batches is {self.dynamic_sampling_max_gen_batches}; it counts generation "
+                "batches per step, the first included, so it must be 1 or more (unbounded is not offered: a dataset "
+                "every group of which scores alike would never fill a batch)."
+            )
         self._fit_precision_to_hardware()
         self._check_benchmarks()
         try:
@@ -481,10 +510,17 @@ class GRPOConfig(trl.GRPOConfig, _OpenR1TrainingArguments):
 
 
 def check_reward_weights(script_args: GRPOScriptArguments, training_args: GRPOConfig) -> None:
-    """trl checks this too, but only after the model is loaded; fail before."""
+    """The options that refer to `reward_funcs` by position or name: trl checks the weights too, but only after the
+    model is loaded; fail before."""
     weights = training_args.reward_weights
     if weights is not None and len(weights) != len(script_args.reward_funcs):
         raise ValueError(
             f"`reward_weights` has {len(weights)} values {weights} but `reward_funcs` has "
             f"{len(script_args.reward_funcs)} rewards {script_args.reward_funcs}: give one weight per reward."
+        )
+    metric = training_args.dynamic_sampling_metric
+    if training_args.dynamic_sampling and metric is not None and metric not in script_args.reward_funcs:
+        raise ValueError(
+            f"dynamic_sampling_metric {metric!r} is not one of `reward_funcs` {script_args.reward_funcs}. Fix: name "
+            "one of them, or leave it unset to use the weighted sum of all rewards."
         )

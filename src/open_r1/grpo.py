@@ -37,9 +37,10 @@ from trl import GRPOTrainer, ModelConfig, get_peft_config
 
 from open_r1 import check_recipe
 from open_r1.configs import GRPOConfig, GRPOScriptArguments, check_reward_weights
-from open_r1.rewards import get_reward_funcs
+from open_r1.rewards import check_user_rewards_on_a_row, get_reward_funcs
 from open_r1.utils.callbacks import get_callbacks
 from open_r1.utils.data import drop_long_prompts, get_dataset, make_conversation
+from open_r1.utils.dynamic_sampling import DynamicSamplingGRPOTrainer
 from open_r1.utils.failures import setup_errors_in_one_line
 from open_r1.utils.model_utils import get_model, get_tokenizer
 from open_r1.utils.recipe_parser import OpenR1Parser
@@ -70,10 +71,21 @@ def main(script_args: GRPOScriptArguments, training_args: GRPOConfig, model_args
         callbacks = get_callbacks(training_args, model_args)
         tokenizer = get_tokenizer(model_args, training_args)
         dataset = drop_long_prompts(dataset, tokenizer, script_args.max_prompt_tokens)
+        # A user's own reward is called once as trl will call it, on a real row: a wrong result stops here.
+        check_user_rewards_on_a_row(
+            script_args.reward_funcs,
+            reward_funcs,
+            dataset[script_args.dataset_train_split],
+            tokenizer,
+            script_args.dataset_train_split,
+        )
     model = get_model(model_args, training_args)
 
     train_dataset = dataset[script_args.dataset_train_split]
-    trainer = GRPOTrainer(
+    trainer_class, extra = GRPOTrainer, {}
+    if training_args.dynamic_sampling:  # DAPO's: only groups whose rewards differ reach the loss
+        trainer_class, extra = DynamicSamplingGRPOTrainer, {"reward_names": script_args.reward_funcs}
+    trainer = trainer_class(
         model=model,
         reward_funcs=reward_funcs,
         args=training_args,
@@ -82,6 +94,7 @@ def main(script_args: GRPOScriptArguments, training_args: GRPOConfig, model_args
         peft_config=get_peft_config(model_args),
         callbacks=callbacks,
         processing_class=tokenizer,
+        **extra,
     )
     train_and_save(trainer, training_args, script_args, train_dataset, tokenizer, plan)
 
