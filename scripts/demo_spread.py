@@ -47,16 +47,18 @@ def cpu_name() -> str:
         return platform.processor() or "unknown CPU"
 
 
-def run_demo(seed: int, kernels: str, work_dir: str) -> dict:
+def run_demo(seed: int, kernels: str, work_dir: str, reuse: bool) -> dict:
     output_dir = os.path.join(work_dir, f"seed{seed}-{kernels}")
-    env = {**os.environ, "OMP_NUM_THREADS": "1", **KERNELS[kernels]}
-    command = [sys.executable, os.path.join(REPO_ROOT, "scripts", "demo.py"), "--seed", str(seed),
-               "--output-dir", output_dir]  # fmt: skip
-    with open(f"{output_dir}.log", "w") as log:
-        result = subprocess.run(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    if result.returncode != 0:
-        raise RuntimeError(f"the demo failed for seed {seed} with {kernels} kernels; see {output_dir}.log")
-    with open(os.path.join(output_dir, "metrics.json")) as file:
+    metrics_path = os.path.join(output_dir, "metrics.json")
+    if not (reuse and os.path.exists(metrics_path)):
+        env = {**os.environ, "OMP_NUM_THREADS": "1", **KERNELS[kernels]}
+        command = [sys.executable, os.path.join(REPO_ROOT, "scripts", "demo.py"), "--seed", str(seed),
+                   "--output-dir", output_dir]  # fmt: skip
+        with open(f"{output_dir}.log", "w") as log:
+            result = subprocess.run(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        if result.returncode != 0:
+            raise RuntimeError(f"the demo failed for seed {seed} with {kernels} kernels; see {output_dir}.log")
+    with open(metrics_path) as file:
         metrics = json.load(file)
     metrics.pop("grpo_careful_share_per_step", None)
     print(f"seed {seed}, {kernels} kernels: {'all checks hold' if all(metrics['checks'].values()) else 'MISSED'}")
@@ -70,12 +72,17 @@ def main():
     parser.add_argument("--parallel", type=int, default=2, help="Demo runs at once (one core each).")
     parser.add_argument("--work-dir", default="data/demo_spread", help="Where each run's outputs and log go.")
     parser.add_argument("--output", default="data/demo_spread/reference_runs.json")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="Keep the runs whose metrics.json is already in --work-dir (a resumed spread).",
+    )
     args = parser.parse_args()
 
     os.makedirs(args.work_dir, exist_ok=True)
     jobs = [(seed, kernels) for seed in args.seeds for kernels in args.kernels]
     with ThreadPoolExecutor(max_workers=args.parallel) as pool:
-        runs = list(pool.map(lambda job: run_demo(*job, args.work_dir), jobs))
+        runs = list(pool.map(lambda job: run_demo(*job, args.work_dir, args.reuse), jobs))
     reference = {
         "measured": f"{datetime.date.today().isoformat()}, {platform.machine()} {cpu_name()}, {os.cpu_count()} cores",
         "runs": runs,
