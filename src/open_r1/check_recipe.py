@@ -20,9 +20,10 @@
 The recipe and the options after it are parsed exactly as the training run parses them (legacy names included),
 with the training config built as if on `--num_processes` processes: trl's GRPOConfig then runs its own checks of
 the batch arithmetic (generation batch and eval batch divisible into groups of num_generations) for that count.
-Reward names and weights, benchmark names and the dataset mixture are validated as at the start of a run. The report
-lists the options that differ from their defaults, the batch per optimizer step, and every warning; the exit status
-is 0 when the recipe is valid at that process count, 1 when not (the reason is printed last).
+Reward names and weights, benchmark names and the dataset mixture are validated as at the start of a run; a user's
+own reward is imported and its signature checked (the run also calls it on a dataset row, which needs the data).
+The report lists the options that differ from their defaults, the batch per optimizer step, and every warning; the
+exit status is 0 when the recipe is valid at that process count, 1 when not (the reason is printed last).
 
 `--num_processes` is the number of training processes (GPUs that train; with `vllm_mode: server`, not the vLLM
 GPUs). Without it, the recipe's own `num_processes` key (open-r1's old recipes) or its `# Training processes: N`

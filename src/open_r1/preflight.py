@@ -14,8 +14,9 @@
 """The entry points' first checks, run before torch, transformers or trl is imported (that alone takes 5-30 s).
 
 Read from the command line and the recipe file, with no config built: the recipe exists and is YAML, the local
-dataset files and model folder exist, the reward names are registered. Each failure is one line with the nearest
-names (`config_dem.yaml` -> `config_demo.yaml`, `formatt` -> `format`), in well under a second. Everything else
+dataset files and model folder exist, the reward names are registered, and a user's own reward (`module:function`,
+`file.py:function`) imports and takes trl's keywords. Each failure is one line with the nearest names
+(`config_dem.yaml` -> `config_demo.yaml`, `formatt` -> `format`), in well under a second. Everything else
 (option names and types, batch arithmetic, dataset columns) is checked by the full parse and the data loading that
 follow, still before the model loads. What cannot be read here (an option spelled the legacy way, a value the
 parser would convert) is left to them.
@@ -86,6 +87,8 @@ def check_inputs(task: str, argv: list[str]) -> None:
 
         rewards = _option("reward_funcs", recipe, cli, many=True)
         if task == "grpo" and isinstance(rewards, list) and all(isinstance(r, str) for r in rewards):
-            from open_r1.rewards import check_reward_names  # the registry's names: plain functions, no torch
+            # The registry's names are plain functions, no torch; a user's reward module is imported here, as the
+            # run would import it anyway.
+            from open_r1.rewards import check_reward_names
 
             check_reward_names(rewards)

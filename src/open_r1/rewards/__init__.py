@@ -37,13 +37,15 @@ One module per concern:
     format.py    format, tag_count, reasoning_steps, repetition_penalty, soft_overlong_punishment
     code.py      code, binary_code, ioi_code, cf_code, code_format; programs run in utils/code_execution
     registry.py  get_reward_funcs and REWARD_NAMES
+    user.py      the user's own rewards, named `module:function` or `file.py:function`, checked before the model loads
     common.py    what they share: completion text, dataset columns, named partials
 
 Code runs through `execute_scripts` (utils/code_execution/providers.py: the local sandbox, E2B, Morph, routers) and
 `score_submissions` (utils/code_execution/competitive_programming: IOI/Codeforces judges); docs/sandbox.md says what
 the local sandbox guarantees.
 
-A new reward is one function in the module of its concern plus one line in `registry._REGISTRY`.
+A new reward is one function in the module of its concern plus one line in `registry._REGISTRY`; a user's own reward
+needs neither: a recipe names it as `module:function` or `path/to/file.py:function` (user.py).
 """
 
 from .code import (
@@ -85,6 +87,10 @@ from .registry import (
     check_reward_names,
     get_reward_funcs,
 )
+from .user import (
+    check_user_rewards_on_a_row,
+    load_user_reward,
+)
 
 
 __all__ = [
@@ -117,4 +123,6 @@ __all__ = [
     "REWARD_NAMES",
     "check_reward_names",
     "get_reward_funcs",
+    "check_user_rewards_on_a_row",
+    "load_user_reward",
 ]

@@ -12,7 +12,8 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 """The reward registry: `get_reward_funcs(script_args)` builds the rewards a recipe names, configured from its
-GRPOScriptArguments, and fails on an unknown name before the entry point loads a model."""
+GRPOScriptArguments, and fails on an unknown name before the entry point loads a model. A name holding ':' or '.'
+is the user's own function (`my_package.rewards:my_reward`, `path/to/file.py:my_reward`), loaded by user.py."""
 
 import difflib
 import functools
@@ -30,6 +31,7 @@ from .format import (
     tag_count_reward,
 )
 from .math import accuracy_reward, get_cosine_scaled_reward, len_reward
+from .user import UserRewardError, is_user_reward, load_user_reward
 
 
 if TYPE_CHECKING:
@@ -109,16 +111,38 @@ _LOCAL_LIMITS = ("timeout_s", "memory_mb", "max_processes", "max_output_bytes")
 
 
 def check_reward_names(names: list[str]) -> None:
-    """Fails on a name the registry does not have, with the nearest registered names and the whole list."""
-    unknown = [name for name in names if name not in _REGISTRY]
+    """Fails on a name the registry does not have, with the nearest registered names and the whole list, and on a
+    user reward that does not import or cannot take trl's keywords (user.load_user_reward)."""
+    unknown = [name for name in names if name not in _REGISTRY and not is_user_reward(name)]
     if unknown:
         hints = []
         for name in unknown:
             close = difflib.get_close_matches(name, sorted(REWARD_NAMES), n=2)
             hints.append(name + (f" (did you mean {', '.join(close)}?)" if close else ""))
         raise ValueError(
-            f"Unknown reward function(s) in `reward_funcs`: {', '.join(hints)}. Known: {', '.join(sorted(REWARD_NAMES))}."
+            f"Unknown reward function(s) in `reward_funcs`: {', '.join(hints)}. "
+            f"Known: {', '.join(sorted(REWARD_NAMES))}; or your own function, as `module:function` or "
+            "`path/to/file.py:function`."
         )
+    for name in names:
+        if is_user_reward(name):
+            load_user_reward(name)
+
+
+def _check_logged_names(names: list[str], funcs: list[Callable]) -> None:
+    # trl logs each reward as rewards/<function name>/mean and pools rewards of the same name into one metric: a user
+    # function named like another reward would hide both.
+    from trl.trainer.utils import get_callable_name
+
+    seen: dict[str, str] = {}
+    for name, func in zip(names, funcs):
+        logged = get_callable_name(func)
+        if logged in seen and (is_user_reward(name) or is_user_reward(seen[logged])):
+            raise UserRewardError(
+                f"Rewards `{seen[logged]}` and `{name}` in `reward_funcs` are both functions named {logged}, and trl "
+                f"would log them as one (rewards/{logged}/mean): rename one of the functions."
+            )
+        seen.setdefault(logged, name)
 
 
 def get_reward_funcs(script_args: "GRPOScriptArguments") -> list[Callable]:
@@ -133,7 +157,12 @@ def get_reward_funcs(script_args: "GRPOScriptArguments") -> list[Callable]:
         if options:
             configure_math_verifier(**options)
         get_math_verifier().start()  # workers warm up in the background while the model loads
-    return [_REGISTRY[name](script_args) for name in script_args.reward_funcs]
+    funcs = [
+        load_user_reward(name) if is_user_reward(name) else _REGISTRY[name](script_args)
+        for name in script_args.reward_funcs
+    ]
+    _check_logged_names(script_args.reward_funcs, funcs)
+    return funcs
 
 
 _MATH_REWARDS = {"accuracy", "cosine", "length"}
