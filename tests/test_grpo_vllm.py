@@ -129,13 +129,17 @@ def test_without_the_weight_sync_vllm_falls_behind_the_trained_model(tiny_world,
 
 
 def test_the_demo_recipe_trains_with_vllm_from_the_command_line(tiny_world, tmp_path):
-    """`--use_vllm true --vllm_mode colocate` on a recipe written without vLLM (and with bf16: true)."""
+    """`--use_vllm true --vllm_mode colocate` on a recipe written without vLLM (and with bf16: true), with DAPO's
+    dynamic sampling on: the untrained tiny model is never right, so every group is flat on accuracy and each step
+    asks vLLM for a second generation batch before it gives up."""
     args = [
         "--config",
         "recipes/demo/grpo/config_demo.yaml",
         *tiny_overrides(tiny_world, tmp_path / "grpo", "grpo"),
         *("--use_vllm", "true", "--vllm_mode", "colocate", "--vllm_max_model_length", "512"),
         *("--max_steps", "2", "--per_device_train_batch_size", "16", "--log_completions", "false"),
+        *("--dynamic_sampling", "true", "--dynamic_sampling_metric", "accuracy"),
+        *("--dynamic_sampling_max_gen_batches", "2"),
     ]
     result = run_command(launch_command("grpo.py", *args), timeout=400)
     assert result.returncode == 0, result.stdout[-6000:]
@@ -143,3 +147,8 @@ def test_the_demo_recipe_trains_with_vllm_from_the_command_line(tiny_world, tmp_
     _assert_vllm_generated(result.stdout, steps)
     assert [entry["step"] for entry in steps] == [1, 2]
     assert (tmp_path / "grpo" / "model.safetensors").exists()
+    for entry in steps:  # 16 completions = 2 groups of 8 per step, both flat, in both generation batches
+        assert entry["dynamic_sampling/generation_batches"] == 2
+        assert entry["dynamic_sampling/groups_without_signal_trained"] == 2
+        assert entry["dynamic_sampling/completions_generated"] == 32
+    assert result.stdout.count("found 0 of 2 groups with different rewards in 2 generation batches") == 2
