@@ -237,14 +237,18 @@ def _trl_call_keywords(row: dict, tokenizer) -> tuple[dict[str, Any], str]:
 
     column = next((c for c in REFERENCE_COLUMNS if isinstance(row.get(c), str)), None)
     texts = [row[column] if column else "", ""]
-    described = (f"the row's `{column}`" if column else "a blank completion") + " and an empty completion"
+    described = (
+        f"the row's `{column}` and an empty completion"
+        if column
+        else f"two empty completions (the row has no {' or '.join(REFERENCE_COLUMNS)} column to write as one)"
+    )
     conversational = is_conversational({"prompt": row["prompt"]})
     completions = [[{"role": "assistant", "content": text}] for text in texts] if conversational else texts
     kwargs = {key: [row[key]] * len(texts) for key in row if key not in _NOT_PASSED}
     kwargs.update(
         prompts=[row["prompt"]] * len(texts),
         completions=completions,
-        completion_ids=[tokenizer(text, add_special_tokens=False)["input_ids"] for text in texts],
+        completion_ids=[tokenizer(text=text, add_special_tokens=False)["input_ids"] for text in texts],
         trainer_state=TrainerState(),
         log_extra=_log_extra,
         log_metric=_log_metric,
