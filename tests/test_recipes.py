@@ -108,7 +108,13 @@ def test_every_yaml_under_recipes_is_checked():
         "OpenR1-Distill-7B/grpo/config_math.yaml",
         "Qwen2.5-Math-7B/grpo/config_r1_zero.yaml",
         "Qwen2.5-Math-1.5B/grpo/config_r1_zero.yaml",
+        "Qwen2.5-Math-7B/grpo/config_dapo.yaml",
+        "Qwen2.5-Math-7B/grpo/config_dr_grpo.yaml",
+        "Qwen2.5-Math-7B/grpo/config_gspo.yaml",
         "tiny/grpo/config_r1_zero.yaml",
+        "tiny/grpo/config_dapo.yaml",
+        "tiny/grpo/config_dr_grpo.yaml",
+        "tiny/grpo/config_gspo.yaml",
         "tiny/sft/config_demo.yaml",
         "tiny/grpo/config_demo.yaml",
     ]
@@ -153,9 +159,12 @@ def test_grpo_batch_divides_into_groups_at_the_documented_gpu_count(path):
             f"gradient_accumulation_steps = {completions} completions, not a multiple of num_generations "
             f"({raw['num_generations']}); change one of them (recipes/README.md explains how)"
         )
-        # And trl agrees, with the world size it will see on the cluster.
+        # And trl agrees, with the world size it will see on the cluster. A rollout holds steps_per_generation
+        # micro-batches (by default one optimizer step's; DAPO, Dr. GRPO and GSPO recipes roll out several steps' worth).
         _, training_args, _ = _parse(path, _GRPO_CLASSES, world_size=processes)
-        assert training_args.generation_batch_size == completions
+        steps_per_generation = raw.get("steps_per_generation", raw.get("gradient_accumulation_steps", 1))
+        rollout = raw.get("per_device_train_batch_size", 8) * processes * steps_per_generation
+        assert training_args.generation_batch_size == rollout
 
 
 def test_grpo_batch_check_catches_a_bad_gpu_count():
