@@ -182,16 +182,19 @@ def aggregate(losses: torch.Tensor, mask: torch.Tensor, loss_type: str, *, step_
     raise ValueError(loss_type)
 
 
-def step_tokens(run: Run) -> float:
+def step_tokens(run: Run, rollout_mask: torch.Tensor | None = None) -> float:
     """The tokens of one optimizer step as trl counts them for `dapo`: the rollout's tokens shared out evenly over
     its optimizer steps (steps_per_generation micro-batches, gradient_accumulation_steps of them per step)."""
-    rollout_tokens = run.rollouts[0]["completion_mask"].sum().item()
+    rollout_tokens = (run.rollouts[0]["completion_mask"] if rollout_mask is None else rollout_mask).sum().item()
     accumulation = run.options.get("gradient_accumulation_steps", 1)
     return rollout_tokens * accumulation / run.options["steps_per_generation"]
 
 
 def recomputed_loss(run: Run, step: Step, **changes) -> float:
-    """The step's loss from the recipe's options (or `changes` to them), on the tensors the trainer used."""
+    """The step's loss from the recipe's options (or `changes` to them), on the tensors the trainer used.
+
+    `changes` may also replace the step's mask (`mask`, with `rollout_mask` for the rollout's) or add an
+    `entropy_mask`."""
     options = {**run.options, **changes}
     mask = changes.get("mask", step.inputs["completion_mask"]).float()
     ratio = importance_ratios(step, mask, options.get("importance_sampling_level", "token"))
@@ -203,7 +206,7 @@ def recomputed_loss(run: Run, step: Step, **changes) -> float:
         losses,
         mask,
         options.get("loss_type", "dapo"),
-        step_tokens=step_tokens(run),
+        step_tokens=step_tokens(run, changes.get("rollout_mask")),
         max_length=options["max_completion_length"],
     )
 
@@ -362,7 +365,7 @@ def test_mask_truncated_completions_drops_every_token_of_a_cut_completion(train)
     for index, step in enumerate(run.steps):
         assert step.loss == pytest.approx(recomputed_loss(run, step), abs=ATOL)
         step_unmasked = (positions < completion_lengths(step.inputs["completion_ids"], max_length).unsqueeze(1)).int()
-        with_cut[f"step {index + 1}"] = recomputed_loss(run, step, mask=step_unmasked)
+        with_cut[f"step {index + 1}"] = recomputed_loss(run, step, mask=step_unmasked, rollout_mask=unmasked)
     changed = [name for name, step in zip(with_cut, run.steps) if abs(with_cut[name] - step.loss) > DIFFERENT]
     assert changed, f"no step's loss changes with the truncated completions kept: {with_cut}"
     print(
@@ -375,18 +378,18 @@ def test_mask_truncated_completions_drops_every_token_of_a_cut_completion(train)
 def test_top_entropy_quantile_trains_only_the_highest_entropy_tokens(train):
     """Beyond the 80/20 rule: with rho = 0.2, only tokens at or above the 80th entropy percentile carry a loss."""
     run = train("dapo", top_entropy_quantile=0.2)
-    step = run.off_policy_step
+    step, rho = run.off_policy_step, run.options["top_entropy_quantile"]
     mask = step.inputs["completion_mask"].bool()
-    threshold = torch.quantile(step.entropies[mask].float(), 1 - 0.2)
+    threshold = torch.quantile(step.entropies[mask].float(), 1 - rho)
     entropy_mask = (step.entropies >= threshold) & mask
     kept = entropy_mask.sum().item() / mask.sum().item()
-    assert 0.15 < kept < 0.25
+    assert rho - 0.05 < kept < rho + 0.05
 
     assert step.loss == pytest.approx(recomputed_loss(run, step, entropy_mask=entropy_mask), abs=ATOL)
     every_token = recomputed_loss(run, step)
     _assert_discriminates(step.loss, {"every token": every_token})
     print(
-        f"top_entropy_quantile 0.2: threshold {threshold:.4f}, {kept:.1%} of tokens kept; loss {step.loss:.6f} vs "
+        f"top_entropy_quantile {rho}: threshold {threshold:.4f}, {kept:.1%} of tokens kept; loss {step.loss:.6f} vs "
         f"{every_token:.6f} over every token"
     )
 
