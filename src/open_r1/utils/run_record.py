@@ -88,9 +88,15 @@ DEFINING_OPTIONS = (
     "top_p",
     "beta",
     "epsilon",
+    "epsilon_high",
     "loss_type",
     "scale_rewards",
+    "importance_sampling_level",
+    "mask_truncated_completions",
+    "top_entropy_quantile",
     "num_iterations",
+    "dynamic_sampling",
+    "dynamic_sampling_metric",
 )
 _PATH_OPTIONS = ("model_name_or_path", "dataset_name")
 
