@@ -125,6 +125,9 @@ def train(tiny_world, tmp_path_factory):
                 "max_steps": 2,
                 "save_strategy": "no",
                 "log_level": "warning",
+                # The loss must see the one rollout recorded here; dynamic sampling (the DAPO recipe's), which
+                # replaces groups with those of further rollouts, is tested in test_dynamic_sampling.py.
+                "dynamic_sampling": False,
                 **overrides,
             }
             argv = ["--config", str(path)]

@@ -39,9 +39,6 @@ logger = logging.getLogger(__name__)
 # are put together: prompts are left-padded, completions right-padded (as trl pads them).
 _LEFT_PADDED = {"prompt_ids", "prompt_mask"}
 _PAD_WITH_TOKEN = {"prompt_ids", "completion_ids"}
-# One column per completion token (padding columns of the chosen rows are cut off these).
-_COMPLETION_COLUMNS = {"completion_ids", "completion_mask", "tool_mask", "old_per_token_logps",
-                       "ref_per_token_logps", "sampling_per_token_logps"}  # fmt: skip
 # Outputs that are not one row per completion, which dynamic sampling cannot select rows of.
 _UNSUPPORTED = {"pixel_values", "image_grid_thw", "pixel_attention_mask", "spatial_shapes", "image_sizes",
                 "num_images", "num_tiles", "image_position_ids"}  # fmt: skip
@@ -166,7 +163,8 @@ def _rows_of_group(rows: dict[str, torch.Tensor], group: int, size: int) -> dict
 
 
 def _local_batch(groups: list[dict[str, torch.Tensor]], accelerator, pad_token_id: int) -> dict:
-    """This rank's slice of the chosen groups, in the layout trl's loss expects."""
+    """This rank's slice of the chosen groups, in the layout trl's loss expects. Rows stay padded to the longest
+    row of all the generation batches (padding is masked out of the loss, as trl's own padding is)."""
     batch = {}
     for name in groups[0]:
         parts = [group[name] for group in groups]
@@ -174,18 +172,6 @@ def _local_batch(groups: list[dict[str, torch.Tensor]], accelerator, pad_token_i
             width = max(part.size(1) for part in parts)
             parts = [_pad_to(part, width, _pad_value(name, pad_token_id), name in _LEFT_PADDED) for part in parts]
         batch[name] = torch.cat(parts)
-    # Columns that are padding in every chosen row: cut, as trl pads a batch only to its longest row.
-    prompt_columns = batch["prompt_mask"].any(dim=0).nonzero()
-    completion_columns = batch["completion_mask"].any(dim=0).nonzero()
-    first_prompt_column = int(prompt_columns.min()) if len(prompt_columns) else 0
-    completion_width = int(completion_columns.max()) + 1 if len(completion_columns) else 1
-    full_width = batch["completion_mask"].size(1)
-    for name, value in batch.items():
-        token_level_ratio = name == "importance_sampling_ratio" and value.size(1) == full_width  # not (B, 1)
-        if name in _LEFT_PADDED:
-            batch[name] = value[:, first_prompt_column:]
-        elif name in _COMPLETION_COLUMNS or token_level_ratio:
-            batch[name] = value[:, :completion_width]
     loss_mask = batch["completion_mask"] * batch["tool_mask"] if "tool_mask" in batch else batch["completion_mask"]
     # trl's loss divides by the completion tokens of the whole generation batch, over all ranks (DAPO's token-mean)
     num_items_in_batch = loss_mask.sum()
