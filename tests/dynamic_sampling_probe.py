@@ -1,21 +1,18 @@
 """Runs grpo.py's `main()` under `accelerate launch` with a reward that has a spread on some prompts only, and has
 every rank write down which completions reached the loss.
 
-    accelerate launch tests/dynamic_sampling_probe.py --config <recipe> --dynamic_sampling true ... [--probe_kill_at STEP]
+    accelerate launch tests/dynamic_sampling_probe.py --config <recipe> --dynamic_sampling true ...
 
 Used by tests/test_dynamic_sampling.py. The entry point runs unchanged except for two things: its rewards are
 replaced by `spread_reward` (a problem marked `(flat)` gives all its completions the same reward; any other gives
 each completion a number computed from its text, so its group's rewards differ), and the trainer's loss is wrapped to
 append, per optimizer step, the prompts and advantages it was given to `loss_rows.rank<N>.jsonl` in the output
-folder. `--probe_kill_at STEP` SIGKILLs the run right after the checkpoint of that step is on disk (a preemption).
+folder.
 """
 
 import json
 import os
-import signal
 import sys
-
-from transformers import TrainerCallback
 
 import open_r1.grpo as grpo
 from open_r1.utils.dynamic_sampling import DynamicSamplingGRPOTrainer
@@ -26,15 +23,6 @@ def spread_reward(completions, problem, **kwargs):
     return [
         1.0 if "(flat)" in p else float(sum(map(ord, c[0]["content"])) % 997) for c, p in zip(completions, problem)
     ]
-
-
-class KillAfterSave(TrainerCallback):
-    def __init__(self, step: int):
-        self.step = step
-
-    def on_save(self, args, state, control, **kwargs):
-        if state.global_step == self.step:
-            os.kill(os.getpid(), signal.SIGKILL)
 
 
 def record_loss_inputs(output_dir: str):
@@ -60,17 +48,9 @@ def record_loss_inputs(output_dir: str):
 
 if __name__ == "__main__":
     argv = sys.argv[1:]
-    kill_at = None
-    if "--probe_kill_at" in argv:
-        index = argv.index("--probe_kill_at")
-        kill_at = int(argv[index + 1])
-        del argv[index : index + 2]
     script_args, training_args, model_args = OpenR1Parser(
         (grpo.GRPOScriptArguments, grpo.GRPOConfig, grpo.ModelConfig)
     ).parse_args_and_config(argv)
     grpo.get_reward_funcs = lambda args: [spread_reward]
-    if kill_at is not None:
-        callbacks = grpo.get_callbacks
-        grpo.get_callbacks = lambda *args: [*callbacks(*args), KillAfterSave(kill_at)]
     record_loss_inputs(training_args.output_dir)
     grpo.main(script_args, training_args, model_args)
