@@ -42,8 +42,10 @@ mutation:
 
 # Checks a recipe for a number of training processes before it is queued, loading nothing (src/open_r1/check_recipe.py):
 #   make check-recipe RECIPE=recipes/Qwen2.5-1.5B-Instruct/grpo/config_demo.yaml NUM_PROCESSES=7 [ARGS="--opt value"]
+# With SAMPLE=N, the recipe's rewards are scored on N rows of its dataset instead (the reward preflight):
+#   make check-recipe RECIPE=recipes/tiny/grpo/config_demo.yaml SAMPLE=16
 check-recipe:
-	$(PYTHON) -m open_r1.check_recipe --config $(RECIPE) $(if $(NUM_PROCESSES),--num_processes $(NUM_PROCESSES)) $(ARGS)
+	$(PYTHON) -m open_r1.check_recipe --config $(RECIPE) $(if $(NUM_PROCESSES),--num_processes $(NUM_PROCESSES)) $(if $(SAMPLE),--sample $(SAMPLE)) $(ARGS)
 
 tiny:
 	$(PYTHON) scripts/make_tiny.py --output-dir data/tiny

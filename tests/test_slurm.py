@@ -185,6 +185,29 @@ def test_train_grpo_single_node_splits_the_gpus():
     assert "--overlap" in serve and "--overlap" in train, "both steps share the node"
 
 
+def test_train_preflight_scores_the_rewards_on_the_data_before_training():
+    code, output, commands = dry_run(
+        "train.slurm",
+        *("--model", "Qwen2.5-1.5B-Instruct", "--task", "grpo", "--config", "demo", "--accelerator", "zero2"),
+        *("--preflight", "50", "--args", "--max_steps=10"),
+        nodes=["gpu-1"],
+    )
+    assert code == 0, output
+    (_, serve_in_background), (check, _), (preflight, _), (train, _) = commands
+    assert serve_in_background and train[0] == "srun"
+    # The same recipe, options and process count as the check, with the rows to score.
+    assert preflight[1:3] == ["-m", "open_r1.check_recipe"] and option(preflight, "--sample") == "50"
+    assert preflight[: preflight.index("--sample")] == check[: check.index("--max_steps=10")]
+    assert option(preflight, "--max_steps") == "10" and "--sample" not in check
+    code, output, commands = dry_run(
+        "train.slurm",
+        *("--model", "OpenR1-Distill-7B", "--task", "sft", "--config", "distill", "--accelerator", "zero3"),
+        *("--preflight", "50"),
+        nodes=["gpu-1"],
+    )
+    assert code != 0 and "--preflight scores a GRPO recipe's rewards" in output and not commands
+
+
 @pytest.mark.parametrize("form", ["--gradient_accumulation_steps=2", "--gradient_accumulation_steps 2"])
 def test_train_args_override_gradient_accumulation(form):
     code, output, commands = dry_run(

@@ -28,6 +28,9 @@ exit status is 0 when the recipe is valid at that process count, 1 when not (the
 `--num_processes` is the number of training processes (GPUs that train; with `vllm_mode: server`, not the vLLM
 GPUs). Without it, the recipe's own `num_processes` key (open-r1's old recipes) or its `# Training processes: N`
 header line is used. The entry point (sft or grpo) is `--task`, or else the recipe's folder name.
+
+`--sample N` checks a GRPO recipe's rewards on N rows of its dataset instead (reward_preflight.py: this one loads the
+data and the tokenizer, and scores each row's reference, a wrong answer and an empty completion with every reward).
 """
 
 import argparse
@@ -366,6 +369,41 @@ def check(classes: tuple, argv: list[str], out: TextIO | None = None) -> int:
     return 0
 
 
+def _pop_sample(argv: list[str]) -> tuple[list[str], int | None]:
+    options = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    options.add_argument("--sample", type=int)
+    known, rest = options.parse_known_args(argv)
+    return rest, known.sample
+
+
+def reward_preflight_of_recipe(argv: list[str], sample: int, task: str | None) -> int:
+    """`--sample N`: the recipe parsed as on its training processes, then its rewards scored on N rows of its data
+    (reward_preflight.py)."""
+    source = _config_path(argv) or "the command line"
+    if task not in (None, "grpo"):
+        print(f"Reward preflight of {source}: FAILED: --sample scores a GRPO recipe's rewards; this is a {task} one.")
+        return 1
+    try:
+        args, num_processes, _ = _pop_check_options(argv)
+        num_processes = num_processes or recipe_process_count(_config_path(args)) or 1
+    except ValueError as error:
+        print(f"Reward preflight of {source}: FAILED: {error}")
+        return 1
+    planned = classes_on_processes(TASK_CLASSES["grpo"], num_processes)
+    with _collected_warnings():  # the options' warnings are the plain check's to show
+        try:
+            parsed = OpenR1Parser(planned).parse_args_and_config(args)
+        except (ValueError, TypeError, FileNotFoundError) as error:
+            print(f"Reward preflight of {source}: FAILED: {error}")
+            return 1
+        except SystemExit:
+            print(f"Reward preflight of {source}: FAILED: the command line is invalid (argparse's message is above)")
+            return 1
+    from open_r1.reward_preflight import preflight
+
+    return preflight(*parsed, sample=sample, source=source)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -378,6 +416,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Recipe check: FAILED: {unreadable}", file=sys.stdout)
         return 1
     task = task or task_of_recipe(_config_path(argv))
+    argv, sample = _pop_sample(argv)
+    if sample is not None:
+        return reward_preflight_of_recipe(argv, sample, task)
     if task is None:
         print(
             "Recipe check: FAILED: say which entry point reads the recipe with --task sft or --task grpo (it is "

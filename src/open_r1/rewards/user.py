@@ -226,15 +226,12 @@ def check_user_rewards_on_a_row(names: list[str], funcs: list[Callable], dataset
     kwargs, described = _trl_call_keywords(row, tokenizer)
     where = f"row 0 of the {split} split, with {described}"
     for name, func in user:
-        _check_call(name, func, kwargs, where, [c for c in row if c not in _NOT_PASSED])
+        call_reward_as_trl(name, func, kwargs, where, [c for c in row if c not in _NOT_PASSED])
 
 
 def _trl_call_keywords(row: dict, tokenizer) -> tuple[dict[str, Any], str]:
     """The keywords trl 1.16's `_calculate_rewards` passes, for two completions of `row`: the row's reference answer
     and an empty one (the same prompt twice, as in a group of generations)."""
-    from transformers import TrainerState
-    from trl.data_utils import is_conversational
-
     column = next((c for c in REFERENCE_COLUMNS if isinstance(row.get(c), str)), None)
     texts = [row[column] if column else "", ""]
     described = (
@@ -242,8 +239,18 @@ def _trl_call_keywords(row: dict, tokenizer) -> tuple[dict[str, Any], str]:
         if column
         else f"two empty completions (the row has no {' or '.join(REFERENCE_COLUMNS)} column to write as one)"
     )
+    return trl_reward_keywords(row, texts, tokenizer), described
+
+
+def trl_reward_keywords(row: dict, texts: list[str], tokenizer) -> dict[str, Any]:
+    """The keywords trl 1.16's `_calculate_rewards` passes for the completions `texts` of `row`'s prompt (a group of
+    generations): every column but the prompt as a list, the prompts, the completions (assistant turns when the
+    prompt is a chat), their token ids, and trl's helpers."""
+    from transformers import TrainerState
+    from trl.data_utils import is_conversational
+
     conversational = is_conversational({"prompt": row["prompt"]})
-    completions = [[{"role": "assistant", "content": text}] for text in texts] if conversational else texts
+    completions = [[{"role": "assistant", "content": text}] for text in texts] if conversational else list(texts)
     kwargs = {key: [row[key]] * len(texts) for key in row if key not in _NOT_PASSED}
     kwargs.update(
         prompts=[row["prompt"]] * len(texts),
@@ -253,7 +260,7 @@ def _trl_call_keywords(row: dict, tokenizer) -> tuple[dict[str, Any], str]:
         log_extra=_log_extra,
         log_metric=_log_metric,
     )
-    return kwargs, described
+    return kwargs
 
 
 def _log_extra(column: str, values: list) -> None:
@@ -264,7 +271,9 @@ def _log_metric(name: str, value: float) -> None:
     """trl's `log_metric(name, value)`: here only its signature."""
 
 
-def _check_call(name: str, func: Callable, kwargs: dict[str, Any], where: str, columns: list[str]) -> None:
+def call_reward_as_trl(name: str, func: Callable, kwargs: dict[str, Any], where: str, columns: list[str]) -> list:
+    """`func(**kwargs)` as trl calls a reward (awaited when it is `async def`), its result checked to be one float,
+    int or None per completion; anything else is a UserRewardError naming `name`, `where` and the fix."""
     from trl.trainer.utils import is_async_callable  # how trl decides to await a reward
 
     try:
@@ -301,6 +310,7 @@ def _check_call(name: str, func: Callable, kwargs: dict[str, Any], where: str, c
             "scores a completion it cannot judge 0 or None; it never raises into the trainer."
         ) from error
     _check_result(name, result, len(kwargs["completions"]), where)
+    return list(result)
 
 
 async def _awaited(awaitable):
