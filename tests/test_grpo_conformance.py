@@ -136,7 +136,9 @@ def train(tiny_world, tmp_path_factory):
             parser = OpenR1Parser((grpo.GRPOScriptArguments, grpo.GRPOConfig, grpo.ModelConfig))
             script_args, training_args, model_args = parser.parse_args_and_config(argv)
             run = Run(options={**yaml.safe_load(path.read_text()), **overrides})
-            with mock.patch.multiple(GRPOTrainer, **_recording(run)):
+            # Autograd on: lighteval's transformers model turns it off for the whole process when it is imported,
+            # which the in-process evaluation tests that run before these do.
+            with mock.patch.multiple(GRPOTrainer, **_recording(run)), torch.enable_grad():
                 grpo.main(script_args, training_args, model_args)
             assert len(run.rollouts) == 1 and len(run.steps) == 2 and len(run.logs) == 2
             runs[key] = run

@@ -232,6 +232,9 @@ def _start(script: str) -> tuple[subprocess.Popen, int]:
         text=True,
         start_new_session=True,
         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        # As from a terminal: a suite started in the background (`cmd &` in a script) inherits SIGINT ignored, and
+        # Python then installs no KeyboardInterrupt handler, so Ctrl-C would reach nothing.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert run.stdout.readline() == "ready\n", run.stderr.read()
     children = subprocess.run(["pgrep", "-P", str(run.pid)], capture_output=True, text=True).stdout.split()
