@@ -21,6 +21,7 @@ None when the gold does not parse, 0 when math-verify raises.
 
 import argparse
 import ast
+import importlib.util
 import json
 import logging
 import platform
@@ -35,37 +36,30 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MATH500 = ROOT / "src" / "open_r1" / "benchmark_data" / "math500.jsonl"
+MATH_VERIFICATION = ROOT / "src" / "open_r1" / "utils" / "math_verification.py"
 
 
 # ------------------------------------------------------------------------------------------------------------- judge
 
 
 def open_r1_judge():
-    """(gold, answer) -> 1.0 / 0.0 / None, with the parsing of open-r1's accuracy_reward (and our worker's)."""
-    from latex2sympy2_extended import NormalizationConfig
-    from math_verify import LatexExtractionConfig, parse, verify
-
-    answer_config = [
-        LatexExtractionConfig(
-            normalization_config=NormalizationConfig(
-                nits=False, malformed_operators=False, basic_latex=True, equations=True, boxed="all", units=True
-            ),
-            boxed_match_priority=0,
-            try_extract_without_anchor=False,
-        )
-    ]
+    """(gold, answer) -> 1.0 / 0.0 / None, with the parsers of open-r1's accuracy_reward: those of our worker itself,
+    src/open_r1/utils/math_verification.py, loaded by path (it imports only the standard library at module level, so
+    it loads in a venv that has math-verify and neither open_r1 nor torch)."""
+    spec = importlib.util.spec_from_file_location("math_verification", MATH_VERIFICATION)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    parse_gold, parse_answer, verify = module._open_r1_parsers()
 
     def judge(gold: str, answer: str) -> float | None:
         try:
-            gold_parsed = parse(gold, extraction_mode="first_match")
+            gold_parsed = parse_gold(gold)
         except Exception:
             gold_parsed = []
         if not gold_parsed:
             return None
         try:
-            return float(
-                verify(gold_parsed, parse(answer, extraction_config=answer_config, extraction_mode="first_match"))
-            )
+            return float(verify(gold_parsed, parse_answer(answer)))
         except Exception:
             return 0.0
 
